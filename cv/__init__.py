@@ -1,0 +1,1 @@
+"""Pixels: decoding, detection, the pitch model, camera geometry, calibration and shot types."""

@@ -1,0 +1,23 @@
+"""User-facing errors: one line that names the file or key and the reason."""
+
+from __future__ import annotations
+
+
+class PitchlensError(Exception):
+    """An error caused by user input; the CLI prints it as one line, without a traceback."""
+
+
+class InputError(PitchlensError):
+    """A video, weights or data file that cannot be used."""
+
+
+class ConfigError(PitchlensError):
+    """A bad configuration key or value."""
+
+
+class StoreError(PitchlensError):
+    """The store cannot be read or written."""
+
+
+class QueryError(PitchlensError):
+    """A SQL statement that cannot be run."""
