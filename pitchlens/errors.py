@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from cv.errors import MediaError, UserError, WeightsError
 
-class PitchlensError(Exception):
+
+class PitchlensError(UserError):
     """An error caused by user input; the CLI prints it as one line, without a traceback."""
 
 
-class InputError(PitchlensError):
+class InputError(PitchlensError, MediaError):
     """A video, weights or data file that cannot be used."""
 
 
@@ -21,3 +23,7 @@ class StoreError(PitchlensError):
 
 class QueryError(PitchlensError):
     """A SQL statement that cannot be run."""
+
+
+__all__ = ["UserError", "MediaError", "WeightsError", "PitchlensError", "InputError", "ConfigError", "StoreError",
+           "QueryError"]

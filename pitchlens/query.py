@@ -1,0 +1,100 @@
+"""SQL over the store: DuckDB views named after the tables, read-only, no other file access."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pitchlens.errors import QueryError, StoreError
+from pitchlens.schema import TABLES
+from pitchlens.store import Store
+
+_ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+def connect(store: str | os.PathLike | Store = "store") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per store table, locked to the store's files.
+
+    External file access is disabled and the configuration locked once the views exist, so
+    SQL run on this connection can read the committed match files and nothing else on disk.
+    """
+    st = store if isinstance(store, Store) else Store(store)
+    if not st.root.exists():
+        raise StoreError(f"{st.root}: no such store (run `pitchlens process` first or pass --store)")
+    if st.root.exists() and (st.root / "_store.json").exists():
+        st._check_version()
+    con = duckdb.connect(":memory:")
+    allowed: list[str] = []
+    for name, schema in TABLES.items():
+        files = [str(p.resolve()) for p in st.files(name) if p.exists()]
+        if files:
+            allowed += files
+            lst = ", ".join(_sql_str(f) for f in files)
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}], union_by_name=true)")
+        else:
+            con.register(f"__empty_{name}", schema.empty_table())
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM __empty_{name}")
+    if allowed:
+        con.execute("SET allowed_paths = " + "[" + ", ".join(_sql_str(f) for f in allowed) + "]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def check_select(sql: str, con: duckdb.DuckDBPyConnection) -> None:
+    """Raise QueryError unless ``sql`` is exactly one read-only statement (SELECT / WITH / EXPLAIN)."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as e:
+        raise QueryError(f"SQL: {_first_line(e)}") from e
+    if len(statements) != 1:
+        raise QueryError(f"SQL: expected one statement, got {len(statements)}")
+    if statements[0].type not in _ALLOWED:
+        raise QueryError(f"SQL: only SELECT queries are allowed (got {statements[0].type.name})")
+
+
+def query(
+    sql: str,
+    store: str | os.PathLike | Store = "store",
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pa.Table:
+    """Run one SELECT over the store and return a pyarrow Table (``.to_pandas()`` for pandas).
+
+    ``params`` are bound by DuckDB (``?`` positional or ``$name`` named), never pasted into the SQL.
+    """
+    own = con is None
+    con = con or connect(store)
+    try:
+        check_select(sql, con)
+        try:
+            rel = con.sql(sql, params=params) if params is not None else con.sql(sql)
+            return rel.to_arrow_table() if rel is not None else pa.table({})
+        except duckdb.Error as e:
+            raise QueryError(f"SQL: {_first_line(e)}") from e
+    finally:
+        if own:
+            con.close()
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def table_names() -> list[str]:
+    """The views every store connection has."""
+    return list(TABLES)
+
+
+def store_path(store: str | os.PathLike | Store) -> Path:
+    return store.root if isinstance(store, Store) else Path(store)
