@@ -1,0 +1,97 @@
+"""Shirt appearance: HSV colour histograms of torso crops with grass pixels masked out.
+
+Histograms are L1-normalised and returned as their square roots, so the Bhattacharyya coefficient of two
+histograms is a dot product and a whole cost matrix is one matrix product.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tracking.config import TeamConfig
+
+
+def torso_boxes(xyxy: np.ndarray, cfg: TeamConfig) -> np.ndarray:
+    """Torso sub-boxes (N, 4) of person boxes (N, 4)."""
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    w = xyxy[:, 2] - xyxy[:, 0]
+    h = xyxy[:, 3] - xyxy[:, 1]
+    return np.stack([xyxy[:, 0] + cfg.torso_side * w, xyxy[:, 1] + cfg.torso_top * h,
+                     xyxy[:, 2] - cfg.torso_side * w, xyxy[:, 1] + cfg.torso_bottom * h], axis=1)
+
+
+def hist_dim(cfg: TeamConfig) -> int:
+    """Length of one appearance vector."""
+    return cfg.hue_bins * cfg.sat_bins + cfg.val_bins
+
+
+def shirt_features(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Appearance vectors (N, D) (sqrt of normalised histograms) and mean shirt colours (N, 3) in Lab.
+
+    The histogram is hue x saturation over chromatic pixels plus a value histogram of achromatic pixels
+    (white, black and grey kits). Rows whose crop is empty or all grass are NaN.
+    """
+    n = len(xyxy)
+    d = hist_dim(cfg)
+    feats = np.full((n, d), np.nan, dtype=np.float32)
+    labs = np.full((n, 3), np.nan, dtype=np.float32)
+    if n == 0 or image is None:
+        return feats, labs
+    H, W = image.shape[:2]
+    boxes = torso_boxes(xyxy, cfg)
+    boxes = np.round(boxes).astype(int)
+    boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, W)
+    boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]], 0, H)
+    crops = []
+    idx = []
+    for i, (x1, y1, x2, y2) in enumerate(boxes):
+        if x2 - x1 < 1 or y2 - y1 < 1:
+            continue
+        crops.append(cv2.resize(image[y1:y2, x1:x2], (cfg.crop_w, cfg.crop_h), interpolation=cv2.INTER_AREA))
+        idx.append(i)
+    if not crops:
+        return feats, labs
+    stack = np.stack(crops)  # (M, h, w, 3) BGR
+    m = len(crops)
+    flat = stack.reshape(m, -1, 3)
+    hsv = cv2.cvtColor(flat, cv2.COLOR_BGR2HSV).astype(np.int32)  # (M, P, 3)
+    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    grass = (hue >= cfg.grass_hue[0]) & (hue <= cfg.grass_hue[1]) & (sat >= cfg.grass_min_sat)
+    keep = ~grass
+    chroma = keep & (sat >= 40) & (val >= 40)
+    hb = np.minimum(hue * cfg.hue_bins // 180, cfg.hue_bins - 1)
+    sb = np.minimum(sat * cfg.sat_bins // 256, cfg.sat_bins - 1)
+    vb = np.minimum(val * cfg.val_bins // 256, cfg.val_bins - 1)
+    bins = np.where(chroma, hb * cfg.sat_bins + sb, cfg.hue_bins * cfg.sat_bins + vb)
+    bins = np.where(keep, bins, d)  # grass goes to a dropped overflow bin
+    offs = (np.arange(m) * (d + 1))[:, None]
+    counts = np.bincount((bins + offs).ravel(), minlength=m * (d + 1)).reshape(m, d + 1)[:, :d].astype(np.float32)
+    tot = counts.sum(axis=1)
+    ok = tot > 0
+    counts[ok] /= tot[ok, None]
+    f = np.sqrt(counts)
+    f[~ok] = np.nan
+    kf = keep.astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bgr_mean = (flat.astype(np.float32) * kf[..., None]).sum(axis=1) / kf.sum(axis=1)[:, None]
+    bgr_mean = np.nan_to_num(bgr_mean)
+    lab_mean = cv2.cvtColor(np.clip(bgr_mean, 0, 255).astype(np.uint8)[:, None, :], cv2.COLOR_BGR2LAB)[:, 0]
+    lab_mean = lab_mean.astype(np.float32)
+    lab_mean[~ok] = np.nan
+    feats[idx] = f
+    labs[idx] = lab_mean
+    return feats, labs
+
+
+def appearance_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bhattacharyya distances (Na, Nb) in [0, 1] between sqrt-histograms; NaN rows give 0.5 (unknown)."""
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    if a.size == 0 or b.size == 0:
+        return np.zeros((len(a), len(b)), dtype=np.float32)
+    bc = np.nan_to_num(a) @ np.nan_to_num(b).T
+    dist = np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
+    unknown = np.isnan(a).any(axis=1)[:, None] | np.isnan(b).any(axis=1)[None, :]
+    dist[unknown] = 0.5
+    return dist

@@ -1,0 +1,166 @@
+"""Online ball tracker: filterpy constant-acceleration Kalman filter, candidate selection and gating,
+and a re-detection hook that runs a detector on a full-resolution crop around the predicted position.
+
+The state lives on the pitch (ground projection of the ball's contact point, metres) where a homography is usable
+and in pixels otherwise; a change of space restarts the filter. Interpolation across short gaps and the in-air flag
+are computed by the offline pass (:func:`tracking.offline.finish_ball`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from filterpy.kalman import KalmanFilter
+
+from tracking.config import BallConfig
+from tracking.kalman import CA_POS, constant_acceleration, mahalanobis_sq, predict_ca
+from tracking.projection import box_centres, feet_to_pitch, pitch_to_image
+
+#: The ball's track id in the output.
+BALL_TRACK_ID = 0
+
+#: Re-detection hook: gets a BGR crop, returns (boxes (N, 4) in crop pixels, confidences (N,)) or sv.Detections.
+Redetector = Callable[[np.ndarray], object]
+
+
+class BallTracker:
+    """One ball, tracked online; call :meth:`update` once per frame in order."""
+
+    def __init__(self, cfg: BallConfig | None = None, redetect: Redetector | None = None):
+        self.cfg = cfg or BallConfig()
+        self.redetect = redetect
+        self.kf: KalmanFilter | None = None
+        self.space: str | None = None  # "pitch" or "image"
+        self.t_last = -np.inf
+        self.misses = 0
+        self._t_prev: float | None = None
+        self.redetections = 0
+        self.rec: list[tuple] = []  # (frame, t, box x1 y1 x2 y2, x, y, provenance code)
+
+    def _candidates(self, xyxy: np.ndarray, H: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        c = self.cfg
+        if H is not None:
+            xy, R = feet_to_pitch(H, xyxy, 0.0, c.meas_std_px)
+            return xy, R
+        z = box_centres(xyxy)
+        R = np.tile(np.eye(2) * c.meas_std_px**2, (len(z), 1, 1))
+        return z, R
+
+    def _start(self, z: np.ndarray, R: np.ndarray, space: str) -> None:
+        scale = 1.0 if space == "pitch" else 30.0  # rough px per metre for the initial velocity spread
+        self.kf = constant_acceleration(z, R, vel_std=15.0 * scale, acc_std=10.0 * scale)
+        self.space = space
+
+    def _crop_candidates(self, image: np.ndarray, H: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Run the re-detection hook on a crop around the predicted pixel position."""
+        empty = np.zeros((0, 4)), np.zeros(0)
+        if self.redetect is None or image is None or self.kf is None:
+            return empty
+        p = self.kf.x[list(CA_POS)]
+        if self.space == "pitch":
+            if H is None:
+                return empty
+            uv = pitch_to_image(H, p[None])[0]
+        else:
+            uv = p
+        if not np.isfinite(uv).all():
+            return empty
+        h, w = image.shape[:2]
+        s = self.cfg.crop_size
+        x0 = int(np.clip(uv[0] - s / 2, 0, max(0, w - s)))
+        y0 = int(np.clip(uv[1] - s / 2, 0, max(0, h - s)))
+        crop = image[y0:y0 + s, x0:x0 + s]
+        if crop.size == 0:
+            return empty
+        out = self.redetect(crop)
+        if hasattr(out, "xyxy"):
+            boxes, conf = np.asarray(out.xyxy, float), np.asarray(out.confidence, float)
+        else:
+            boxes, conf = (np.asarray(a, float) for a in out)
+        boxes = boxes.reshape(-1, 4) + np.array([x0, y0, x0, y0], float)
+        self.redetections += 1
+        return boxes, conf.reshape(-1)
+
+    def update(self, frame: int, t: float, xyxy: np.ndarray, conf: np.ndarray, H: np.ndarray | None,
+               image: np.ndarray | None = None) -> None:
+        """Advance one frame with the ball detections of that frame (boxes (N, 4), confidences (N,))."""
+        c = self.cfg
+        dt = 0.04 if self._t_prev is None else max(1e-3, t - self._t_prev)
+        self._t_prev = t
+        space = "pitch" if H is not None else "image"
+        xyxy = np.asarray(xyxy, float).reshape(-1, 4)
+        conf = np.asarray(conf, float).reshape(-1)
+        keep = conf >= c.min_conf
+        xyxy, conf = xyxy[keep], conf[keep]
+        if self.kf is not None and (space != self.space or t - self.t_last > c.max_lost_s):
+            self.kf = None  # restart: different space or lost too long
+        if self.kf is not None:
+            predict_ca(self.kf, dt, c.accel_std if space == "pitch" else c.image_accel_std)
+
+        chosen = self._choose(xyxy, conf, H)
+        if chosen is None and self.kf is not None and self.misses + 1 >= c.redetect_after:
+            bx, bc = self._crop_candidates(image, H)
+            keep = bc >= c.min_conf
+            if keep.any():
+                xyxy, conf = bx[keep], bc[keep]
+                chosen = self._choose(xyxy, conf, H)
+        if chosen is not None:
+            j, z, R = chosen
+            if self.kf is None:
+                self._start(z, R, space)
+            else:
+                self.kf.update(z, R=R)
+            self.t_last = t
+            self.misses = 0
+            xy = z if space == "pitch" else (np.nan, np.nan)
+            self.rec.append((frame, t, *xyxy[j], xy[0], xy[1], 0))
+            return
+        self.misses += 1
+        if self.kf is not None:
+            p = self.kf.x[list(CA_POS)]
+            if space == "pitch":
+                uv = pitch_to_image(H, p[None])[0]
+                xy = p
+            else:
+                uv, xy = p, (np.nan, np.nan)
+            self.rec.append((frame, t, uv[0] - 3, uv[1] - 6, uv[0] + 3, uv[1], xy[0], xy[1], 1))
+
+    def _choose(self, xyxy: np.ndarray, conf: np.ndarray, H: np.ndarray | None):
+        """Pick the candidate inside the gate closest to the prediction, or (no track) the most confident one."""
+        c = self.cfg
+        if len(xyxy) == 0:
+            return None
+        z, R = self._candidates(xyxy, H)
+        ok = np.isfinite(z).all(axis=1)
+        if not ok.any():
+            return None
+        if self.kf is None:
+            cand = np.flatnonzero(ok & (conf >= c.init_conf))
+            if len(cand) == 0:
+                return None
+            j = cand[np.argmax(conf[cand])]
+            return j, z[j], R[j]
+        mean = self.kf.x[list(CA_POS)][None]
+        cov = self.kf.P[np.ix_(CA_POS, CA_POS)][None]
+        d2 = mahalanobis_sq(mean, cov, z[ok], R[ok])[0]
+        dist = np.linalg.norm(z[ok] - mean, axis=1)
+        gate_min = c.gate_min_m if self.space == "pitch" else 10.0
+        inside = (d2 <= c.gate_chi2) | (dist <= gate_min)
+        if not inside.any():
+            return None
+        idx = np.flatnonzero(ok)[inside]
+        # closest to the prediction, confidence breaking near-ties
+        score = d2[inside] - 2.0 * conf[idx]
+        j = idx[np.argmin(score)]
+        return j, z[j], R[j]
+
+    def records(self) -> dict[str, np.ndarray]:
+        """Raw online ball rows: frame, t, box (N, 4), xy (N, 2), provenance code (0 detected, 1 predicted)."""
+        if not self.rec:
+            return {"frame": np.zeros(0, np.int64), "t": np.zeros(0), "box": np.zeros((0, 4), np.float32),
+                    "xy": np.zeros((0, 2)), "prov": np.zeros(0, np.int8)}
+        a = np.array(self.rec, dtype=float)
+        return {"frame": a[:, 0].astype(np.int64), "t": a[:, 1], "box": a[:, 2:6].astype(np.float32),
+                "xy": a[:, 6:8], "prov": a[:, 8].astype(np.int8)}
+

@@ -1,0 +1,153 @@
+"""Every tracking parameter, as typed dataclasses with defaults (the constructors double as the config).
+
+``TrackingConfig.from_dict`` builds one from the ``tracking:`` section of a YAML config; unknown keys raise
+``ValueError`` naming the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any, get_type_hints
+
+
+@dataclass
+class PlayerConfig:
+    """Online player tracker (players, goalkeepers, referees)."""
+
+    high_conf: float = 0.5  # first BYTE stage: detections at or above this confidence
+    low_conf: float = 0.1  # second BYTE stage: detections in [low_conf, high_conf); below is dropped
+    new_track_conf: float = 0.6  # an unmatched detection starts a track only at or above this confidence
+    min_hits: int = 3  # consecutive matched frames before a tentative track is confirmed (birth)
+    max_lost_s: float = 6.0  # a lost track can be re-identified for this long, then it is deleted
+    accel_std: float = 4.0  # process noise: white acceleration std (m/s^2) of the constant-velocity model
+    image_accel_std: float = 200.0  # same for image-space state (px/s^2) where no homography is usable
+    foot_std_frac: float = 0.06  # foot-point measurement std as a fraction of the box height (px)
+    foot_std_min_px: float = 1.5  # floor of that std (px)
+    max_speed: float = 10.0  # m/s; bounds the re-identification radius of lost tracks
+    lost_velocity_decay_s: float = 0.5  # velocity of an unmatched track decays with this time constant (s)
+    gate_chi2: float = 13.8  # Mahalanobis gate in pitch space (chi^2, 2 dof; 13.8 = 99.9 %)
+    gate_min_m: float = 0.8  # gate radius never smaller than this (m), whatever the covariance
+    w_maha: float = 1.0  # cost weight of the normalised Mahalanobis distance
+    w_iou: float = 0.5  # cost weight of (1 - IoU) of predicted and detected boxes
+    w_app: float = 1.0  # cost weight of the appearance (Bhattacharyya) distance
+    app_gate: float = 0.75  # appearance distance above which a pair is rejected (1 = disables)
+    app_momentum: float = 0.9  # exponential average of a track's appearance histogram
+    max_cost: float = 2.0  # pairs above this total cost are never matched
+    min_iou_image: float = 0.2  # image-space association (no homography): minimum IoU to match
+    low_max_cost: float = 1.2  # second stage (low-confidence detections): maximum cost, motion terms only
+
+
+@dataclass
+class BallConfig:
+    """Ball tracker: constant-acceleration Kalman, candidate selection, re-detection on crops."""
+
+    min_conf: float = 0.1  # ball candidates below this confidence are ignored
+    init_conf: float = 0.3  # a (re)started ball track needs a candidate at least this confident
+    accel_std: float = 30.0  # process noise: white jerk-driven acceleration std (m/s^2)
+    image_accel_std: float = 3000.0  # same in image space (px/s^2) where no homography is usable
+    meas_std_px: float = 2.0  # ball centre measurement std (px)
+    gate_chi2: float = 16.0  # Mahalanobis gate for candidates (chi^2, 2 dof)
+    gate_min_m: float = 1.5  # gate radius floor (m)
+    max_lost_s: float = 1.0  # after this long unmatched the ball track restarts on the best candidate
+    max_gap_s: float = 1.0  # offline: gaps up to this long are interpolated (provenance "interpolated")
+    max_speed: float = 45.0  # m/s; a ground projection faster than this is not a rolling ball
+    air_accel: float = 15.0  # m/s^2; smoothed ground-projection acceleration above this flags the ball in air
+    air_min_frames: int = 3  # in-air runs shorter than this are dropped
+    crop_size: int = 320  # px side of the re-detection crop around the predicted position
+    redetect_after: int = 1  # call the re-detection hook after this many frames without a candidate
+
+
+@dataclass
+class TeamConfig:
+    """Shirt colours, team clustering, goalkeepers and referees."""
+
+    torso_top: float = 0.15  # torso crop: from this fraction of the box height ...
+    torso_bottom: float = 0.5  # ... to this one
+    torso_side: float = 0.2  # fraction of the width cut on each side
+    crop_w: int = 12  # torso crop is resized to this size before histograms (speed)
+    crop_h: int = 16
+    hue_bins: int = 16  # HSV histogram bins
+    sat_bins: int = 4
+    val_bins: int = 4
+    grass_hue: tuple[float, float] = (30.0, 90.0)  # OpenCV hue range (0-180) treated as grass ...
+    grass_min_sat: float = 60.0  # ... when saturation is at least this
+    min_samples: int = 3  # tracks with fewer colour samples get their team from the stitched track or none
+    gk_goal_dist: float = 25.0  # m; a colour outlier whose mean |x| is this close to a goal line is a goalkeeper
+    outlier_factor: float = 2.5  # colour outlier: farther from both team centres than this times the spread
+    home_rule: str = "left"  # "left": the team defending -x (centroid x < 0) in the first usable frames is home
+
+
+@dataclass
+class OfflineConfig:
+    """Offline pass over a whole match."""
+
+    stitch_max_gap_s: float = 10.0  # tracklets separated by at most this long may be stitched
+    stitch_max_speed: float = 8.0  # m/s; required average speed across the gap must stay below this
+    stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
+    stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
+    interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
+    smoother: str = "savgol"  # "savgol", "rts" or "none"
+    savgol_window_s: float = 0.6  # Savitzky-Golay window (s)
+    savgol_order: int = 2
+    rts_accel_std: float = 3.0  # RTS smoother process noise (m/s^2)
+    rts_meas_std: float = 0.3  # RTS smoother measurement std (m)
+    min_track_s: float = 0.4  # tracks shorter than this (detected frames) after stitching are dropped
+
+
+@dataclass
+class TrackingConfig:
+    """All tracking parameters."""
+
+    player: PlayerConfig = field(default_factory=PlayerConfig)
+    ball: BallConfig = field(default_factory=BallConfig)
+    teams: TeamConfig = field(default_factory=TeamConfig)
+    offline: OfflineConfig = field(default_factory=OfflineConfig)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> TrackingConfig:
+        """Build from a nested dict (the ``tracking:`` YAML section); unknown keys raise ``ValueError``."""
+        return _build(cls, d or {}, "tracking")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nested plain dict of every field (for config hashing and YAML)."""
+        return _dump(self)
+
+
+def _build(cls: type, d: dict[str, Any], path: str) -> Any:
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a mapping, got {type(d).__name__}")
+    hints = get_type_hints(cls)
+    names = {f.name: f for f in fields(cls)}
+    kw: dict[str, Any] = {}
+    for key, value in d.items():
+        if key not in names:
+            raise ValueError(f"{path}.{key}: unknown key (known: {', '.join(sorted(names))})")
+        typ = hints[key]
+        if is_dataclass(typ):
+            kw[key] = _build(typ, value, f"{path}.{key}")
+            continue
+        default = names[key].default
+        if default is MISSING:
+            default = names[key].default_factory()  # type: ignore[misc]
+        try:
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise TypeError
+                kw[key] = value
+            elif isinstance(default, tuple):
+                kw[key] = tuple(type(default[0])(v) for v in value)
+                if len(kw[key]) != len(default):
+                    raise TypeError
+            else:
+                kw[key] = type(default)(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}.{key}: expected {type(default).__name__}, got {value!r}") from None
+    return cls(**kw)
+
+
+def _dump(obj: Any) -> Any:
+    if is_dataclass(obj):
+        return {f.name: _dump(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, tuple):
+        return list(obj)
+    return obj

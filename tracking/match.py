@@ -1,0 +1,136 @@
+"""Whole-match tracking: the online player and ball trackers frame by frame, then the offline pass.
+
+Output (``MatchTracker.finish``): a dict of equal-length columns named as the store's ``tracks`` table
+(without ``match_id``). Players, goalkeepers and referees get ids from 1; the ball has track id 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
+from tracking.config import TrackingConfig
+from tracking.offline import drop_short, fill_gaps, finish_ball, smooth_tracks, stitch, tracklets_from_rows
+from tracking.teams import TrackSummary, assign_roles_teams, attacking_directions, role_vote
+from tracking.tracker import PERSON_CLASSES, PlayerTracker
+
+PROV_NAMES = np.array(["detected", "predicted", "interpolated"], dtype=object)
+
+
+class MatchTracker:
+    """Track one match: call :meth:`update` for every decoded frame in order, then :meth:`finish`."""
+
+    def __init__(self, cfg: TrackingConfig | None = None, fps: float = 25.0, redetect: Redetector | None = None,
+                 app_every: int = 5):
+        self.cfg = cfg or TrackingConfig()
+        self.fps = float(fps)
+        self.players = PlayerTracker(self.cfg.player, self.cfg.teams, app_every=app_every)
+        self.ball = BallTracker(self.cfg.ball, redetect=redetect)
+        self._frames: list[int] = []
+        self._t: list[float] = []
+        self._usable: list[bool] = []
+        self.directions: list[dict] = []
+
+    def update(self, frame: int, t: float, detections, homography: np.ndarray | None = None, usable: bool = True,
+               image: np.ndarray | None = None) -> None:
+        """Advance one frame.
+
+        ``detections``: ``supervision.Detections`` (xyxy in original-frame pixels, confidence, class_id and
+        ``data["class_name"]`` in player/goalkeeper/referee/ball); ``homography``: 3x3 pitch metres -> pixels or
+        None; ``usable``: False where the mapping must not be used (the frame is then tracked in image space only);
+        ``image``: the BGR frame (for shirt colours and ball re-detection) or None.
+        """
+        H = np.asarray(homography, dtype=float) if (homography is not None and usable) else None
+        if H is not None and not np.isfinite(H).all():
+            H = None
+        n = 0 if detections is None else len(detections)
+        if n:
+            xyxy = np.asarray(detections.xyxy, dtype=float)
+            conf = (np.asarray(detections.confidence, dtype=float) if detections.confidence is not None
+                    else np.ones(n))
+            names = detections.data.get("class_name") if detections.data else None
+            names = np.asarray(names if names is not None else ["player"] * n).astype(str)
+        else:
+            xyxy, conf, names = np.zeros((0, 4)), np.zeros(0), np.zeros(0, dtype=str)
+        is_ball = names == "ball"
+        is_person = np.isin(names, PERSON_CLASSES)
+        self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image)
+        self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image)
+        self._frames.append(int(frame))
+        self._t.append(float(t))
+        self._usable.append(H is not None)
+
+    def finish(self, periods: list[tuple[float, float]] | None = None) -> dict[str, np.ndarray]:
+        """Offline pass; returns the ``tracks`` columns (frame, t, track_id, role, team, jersey, x1, y1, x2, y2,
+        x, y, z, speed, accel, provenance, in_air) sorted by track id then frame.
+
+        ``periods`` ((t_start, t_end) per period) sets the attacking directions kept in ``self.directions``.
+        """
+        cfg = self.cfg
+        frames_all = np.asarray(self._frames, dtype=np.int64)
+        t_all = np.asarray(self._t, dtype=float)
+        usable_all = np.asarray(self._usable, dtype=bool)
+        order = np.argsort(frames_all, kind="stable")
+        frames_all, t_all, usable_all = frames_all[order], t_all[order], usable_all[order]
+
+        rows = self.players.records()
+        tracks = {tr.id: tr for tr in self.players.all_tracks()}
+        roles0 = {tid: role_vote(tr.votes) for tid, tr in tracks.items()}
+        apps = {tid: tr.app for tid, tr in tracks.items()}
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline)
+        rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
+        rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
+        rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))
+        xy, speed, accel = smooth_tracks(rows, self.fps, cfg.offline)
+
+        # per stitched track: votes, colour, position, for roles and teams
+        summ: dict[int, TrackSummary] = {}
+        for tid, tr in tracks.items():
+            root = mapping.get(tid, tid)
+            s = summ.get(root)
+            if s is None:
+                s = summ[root] = TrackSummary(root, np.zeros(3), 0, {}, np.nan)
+            s.lab = s.lab + tr.lab_sum
+            s.samples += tr.lab_n
+            for k, v in tr.votes.items():
+                s.votes[k] = s.votes.get(k, 0.0) + v
+        present = set(np.unique(rows["track_id"]).tolist())
+        summaries = []
+        for root, s in summ.items():
+            if root not in present:
+                continue
+            s.lab = s.lab / s.samples if s.samples else np.full(3, np.nan)
+            sel = (rows["track_id"] == root) & np.isfinite(xy[:, 0])
+            s.mean_x = float(xy[sel, 0].mean()) if sel.any() else np.nan
+            summaries.append(s)
+        roles, teams = assign_roles_teams(summaries, cfg.teams, rows["t"], xy[:, 0], rows["track_id"])
+        n = len(rows["frame"])
+        role_col = np.array([roles.get(int(i), "player") for i in rows["track_id"]], dtype=object)
+        team_col = np.array([teams.get(int(i)) for i in rows["track_id"]], dtype=object)
+        self.directions = attacking_directions(rows["t"], xy[:, 0], team_col, role_col, periods)
+
+        ball = finish_ball(self.ball.records(), frames_all, t_all, usable_all, self.fps, cfg.ball)
+        nb = len(ball["frame"])
+        cols = {
+            "frame": np.concatenate([rows["frame"], ball["frame"]]).astype(np.int64),
+            "t": np.concatenate([rows["t"], ball["t"]]),
+            "track_id": np.concatenate([rows["track_id"], np.full(nb, BALL_TRACK_ID, np.int64)]),
+            "role": np.concatenate([role_col, np.full(nb, "ball", dtype=object)]),
+            "team": np.concatenate([team_col, np.full(nb, None, dtype=object)]),
+            "jersey": np.full(n + nb, None, dtype=object),
+            "x1": np.concatenate([rows["box"][:, 0], ball["box"][:, 0]]).astype(np.float32),
+            "y1": np.concatenate([rows["box"][:, 1], ball["box"][:, 1]]).astype(np.float32),
+            "x2": np.concatenate([rows["box"][:, 2], ball["box"][:, 2]]).astype(np.float32),
+            "y2": np.concatenate([rows["box"][:, 3], ball["box"][:, 3]]).astype(np.float32),
+            "x": np.concatenate([xy[:, 0], ball["xy"][:, 0]]),
+            "y": np.concatenate([xy[:, 1], ball["xy"][:, 1]]),
+            "z": np.concatenate([np.full(n, np.nan), ball["z"]]),
+            "speed": np.concatenate([speed, ball["speed"]]),
+            "accel": np.concatenate([accel, ball["accel"]]),
+            "provenance": PROV_NAMES[np.concatenate([rows["prov"], ball["prov"]]).astype(int)],
+            "in_air": np.concatenate([np.zeros(n, bool), ball["in_air"]]),
+        }
+        return cols
+
+
+

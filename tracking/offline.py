@@ -1,0 +1,278 @@
+"""Offline pass over a processed match: stitch tracklets, fill short gaps, smooth, derive speed and acceleration.
+
+Rows are dicts of arrays: ``frame`` (N,), ``t`` (N,), ``track_id`` (N,), ``box`` (N, 4), ``xy`` (N, 2) and
+``prov`` (N,) provenance codes (0 detected, 1 predicted, 2 interpolated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from filterpy.common import Q_discrete_white_noise
+from filterpy.kalman import KalmanFilter
+from scipy.optimize import linear_sum_assignment
+from scipy.signal import savgol_filter
+
+from tracking.appearance import appearance_distance
+from tracking.config import BallConfig, OfflineConfig
+
+DETECTED, PREDICTED, INTERPOLATED = 0, 1, 2
+
+
+@dataclass
+class Tracklet:
+    """Ends of one online track, for stitching."""
+
+    track_id: int
+    t_start: float
+    t_end: float
+    xy_start: np.ndarray  # first pitch position (NaN if none)
+    xy_end: np.ndarray
+    app: np.ndarray | None
+    role: str
+
+
+def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: dict[int, str]) -> list[Tracklet]:
+    """Start/end times and positions of each track's detected rows."""
+    out = []
+    det = rows["prov"] == DETECTED
+    order = np.lexsort((rows["t"], rows["track_id"]))
+    ids = rows["track_id"][order]
+    bounds = np.flatnonzero(np.diff(ids)) + 1
+    for grp in np.split(order, bounds):
+        g = grp[det[grp]]
+        if len(g) == 0:
+            continue
+        tid = int(rows["track_id"][g[0]])
+        xy = rows["xy"][g]
+        fin = np.flatnonzero(np.isfinite(xy).all(axis=1))
+        xs = np.median(xy[fin[:5]], axis=0) if len(fin) else np.array([np.nan, np.nan])
+        xe = np.median(xy[fin[-5:]], axis=0) if len(fin) else np.array([np.nan, np.nan])
+        ts = rows["t"][g[fin[0]]] if len(fin) else rows["t"][g[0]]
+        te = rows["t"][g[fin[-1]]] if len(fin) else rows["t"][g[-1]]
+        out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player")))
+    return out
+
+
+def stitch(tracklets: list[Tracklet], cfg: OfflineConfig) -> dict[int, int]:
+    """Join tracklets that continue each other (motion and appearance); returns track id -> stitched id.
+
+    A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s``, the
+    distance is reachable at ``stitch_max_speed`` (plus ``stitch_slack_m``), their appearance distance is at most
+    ``stitch_max_app`` and their detector roles agree. Links are chosen by one minimum-cost assignment of ends to
+    starts, so chains of several tracklets form at once.
+    """
+    n = len(tracklets)
+    mapping = {tr.track_id: tr.track_id for tr in tracklets}
+    if n < 2:
+        return mapping
+    ts = np.array([tr.t_start for tr in tracklets])
+    te = np.array([tr.t_end for tr in tracklets])
+    xs = np.array([tr.xy_start for tr in tracklets])
+    xe = np.array([tr.xy_end for tr in tracklets])
+    gap = ts[None, :] - te[:, None]  # end i -> start j
+    dist = np.linalg.norm(xs[None, :, :] - xe[:, None, :], axis=2)
+    reach = cfg.stitch_slack_m + cfg.stitch_max_speed * np.maximum(gap, 0)
+    feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s) & np.isfinite(dist) & (dist <= reach)
+    roles = np.array([tr.role == "referee" for tr in tracklets])
+    feasible &= roles[:, None] == roles[None, :]
+    D = len(next((tr.app for tr in tracklets if tr.app is not None), []))
+    if D:
+        apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
+        ad = appearance_distance(apps, apps)
+        feasible &= ad <= cfg.stitch_max_app
+    else:
+        ad = np.zeros((n, n))
+    cost = np.where(feasible, dist / reach + ad + 0.2 * gap / cfg.stitch_max_gap_s, 1e6)
+    r, c = linear_sum_assignment(cost)
+    nxt = {}
+    for i, j in zip(r, c, strict=True):
+        if cost[i, j] < 1e6:
+            nxt[i] = j
+    prev = {j: i for i, j in nxt.items()}
+    for i in range(n):
+        if i in prev:
+            continue
+        root = tracklets[i].track_id
+        k = i
+        while k in nxt:
+            k = nxt[k]
+            mapping[tracklets[k].track_id] = root
+    return mapping
+
+
+def fill_gaps(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_all: np.ndarray,
+              max_gap_s: float) -> dict:
+    """Keep detected rows; fill gaps up to ``max_gap_s`` between detected rows by linear interpolation.
+
+    Predicted rows are dropped (inside a short gap they are replaced by interpolated ones). Interpolated pitch
+    positions are NaN on frames without a usable homography.
+    """
+    det = rows["prov"] == DETECTED
+    fr, t, tid = rows["frame"][det], rows["t"][det], rows["track_id"][det]
+    box, xy = rows["box"][det].astype(float), rows["xy"][det]
+    order = np.lexsort((fr, tid))
+    fr, t, tid, box, xy = fr[order], t[order], tid[order], box[order], xy[order]
+    parts = {"frame": [fr], "t": [t], "track_id": [tid], "box": [box], "xy": [xy], "prov": [np.zeros(len(fr), np.int8)]}
+    if len(fr) > 1:
+        same = tid[1:] == tid[:-1]
+        dgap = t[1:] - t[:-1]
+        cand = np.flatnonzero(same & (fr[1:] - fr[:-1] > 1) & (dgap <= max_gap_s + 1e-9))
+        for k in cand:
+            a, b = np.searchsorted(frames_all, [fr[k], fr[k + 1]])
+            mid = np.arange(a + 1, b)
+            if len(mid) == 0:
+                continue
+            tm = t_all[mid]
+            w = ((tm - t[k]) / (t[k + 1] - t[k]))[:, None]
+            parts["frame"].append(frames_all[mid])
+            parts["t"].append(tm)
+            parts["track_id"].append(np.full(len(mid), tid[k]))
+            parts["box"].append(box[k] + w * (box[k + 1] - box[k]))
+            ixy = xy[k] + w * (xy[k + 1] - xy[k])
+            ixy[~usable_all[mid]] = np.nan
+            parts["xy"].append(ixy)
+            parts["prov"].append(np.full(len(mid), INTERPOLATED, np.int8))
+    out = {k: np.concatenate(v) for k, v in parts.items()}
+    order = np.lexsort((out["frame"], out["track_id"]))
+    return {k: v[order] for k, v in out.items()}
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) index ranges of consecutive True values."""
+    m = np.concatenate([[False], mask, [False]])
+    d = np.flatnonzero(np.diff(m.astype(np.int8)))
+    return list(zip(d[::2], d[1::2], strict=True))
+
+
+def _rts(xy: np.ndarray, dt: float, cfg: OfflineConfig) -> tuple[np.ndarray, np.ndarray]:
+    kf = KalmanFilter(dim_x=4, dim_z=2)
+    kf.F = np.kron(np.eye(2), np.array([[1.0, dt], [0.0, 1.0]]))
+    kf.H = np.array([[1.0, 0, 0, 0], [0, 0, 1.0, 0]])
+    kf.Q = Q_discrete_white_noise(dim=2, dt=dt, var=cfg.rts_accel_std**2, block_size=2)
+    kf.R = np.eye(2) * cfg.rts_meas_std**2
+    kf.x = np.array([xy[0, 0], 0.0, xy[0, 1], 0.0])
+    kf.P = np.diag([cfg.rts_meas_std**2, 25.0, cfg.rts_meas_std**2, 25.0])
+    mu, cov, _, _ = kf.batch_filter(xy)
+    xs, _, _, _ = kf.rts_smoother(mu, cov)
+    return xs[:, [0, 2]], xs[:, [1, 3]]
+
+
+def smooth_tracks(rows: dict, fps: float, cfg: OfflineConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Smoothed positions (N, 2), speed (N,) and tangential acceleration (N,) of rows sorted by (track, frame).
+
+    Each run of consecutive frames with a pitch position is smoothed on its own (Savitzky-Golay or RTS).
+    """
+    n = len(rows["frame"])
+    xy_s = rows["xy"].copy()
+    speed = np.full(n, np.nan)
+    accel = np.full(n, np.nan)
+    if n == 0:
+        return xy_s, speed, accel
+    fin = np.isfinite(rows["xy"]).all(axis=1)
+    cont = np.ones(n, bool)
+    cont[1:] = (rows["track_id"][1:] == rows["track_id"][:-1]) & (rows["frame"][1:] - rows["frame"][:-1] == 1)
+    # run boundaries: a new run starts where continuity breaks or the position is missing
+    start = ~cont | ~fin
+    seg_id = np.cumsum(start)
+    dt = 1.0 / fps
+    win = max(3, int(round(cfg.savgol_window_s * fps)) | 1)
+    for a, b in _runs(fin):
+        # split [a, b) further on continuity breaks
+        cuts = [a] + [k for k in range(a + 1, b) if seg_id[k] != seg_id[k - 1]] + [b]
+        for s, e in zip(cuts[:-1], cuts[1:], strict=True):
+            m = e - s
+            p = rows["xy"][s:e]
+            if m < 3:
+                if m == 2:
+                    v = (p[1] - p[0]) / dt
+                    speed[s:e] = np.hypot(*v)
+                continue
+            if cfg.smoother == "rts":
+                ps, v = _rts(p, dt, cfg)
+            elif cfg.smoother == "savgol" and m > cfg.savgol_order + 1:
+                w = min(win, m if m % 2 else m - 1)
+                order = min(cfg.savgol_order, w - 1)
+                ps = savgol_filter(p, w, order, axis=0)
+                v = savgol_filter(p, w, order, deriv=1, delta=dt, axis=0)
+            else:
+                ps, v = p, np.gradient(p, dt, axis=0)
+            xy_s[s:e] = ps
+            sp = np.hypot(v[:, 0], v[:, 1])
+            speed[s:e] = sp
+            accel[s:e] = np.gradient(sp, dt)
+    return xy_s, speed, accel
+
+
+def drop_short(rows: dict, min_detected: int) -> dict:
+    """Remove tracks with fewer than ``min_detected`` detected rows."""
+    det = rows["prov"] == DETECTED
+    ids, counts = np.unique(rows["track_id"][det], return_counts=True)
+    keep = np.isin(rows["track_id"], ids[counts >= min_detected])
+    return {k: v[keep] for k, v in rows.items()}
+
+
+def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_all: np.ndarray, fps: float,
+                cfg: BallConfig) -> dict:
+    """Ball rows: detected rows, gaps up to ``max_gap_s`` interpolated, speed, and the in-air flag.
+
+    In-air: where the ground projection of the ball moves faster than a rolling ball can (``max_speed``) or
+    accelerates harder than ``air_accel`` (smoothed over 0.3 s) for at least ``air_min_frames`` frames. During an
+    in-air run the pitch position is the straight line between the take-off and landing ground points (the
+    horizontal motion of a ball in flight) and ``z`` is unknown (NaN); on the ground ``z`` is 0.
+    """
+    r = dict(rows)
+    r["track_id"] = np.zeros(len(r["frame"]), np.int64)
+    r = fill_gaps(r, frames_all, t_all, usable_all, cfg.max_gap_s)
+    n = len(r["frame"])
+    xy = r["xy"].copy()
+    speed = np.full(n, np.nan)
+    accel = np.full(n, np.nan)
+    in_air = np.zeros(n, bool)
+    dt = 1.0 / fps
+    fin = np.isfinite(xy).all(axis=1)
+    cont = np.ones(n, bool)
+    cont[1:] = r["frame"][1:] - r["frame"][:-1] == 1
+    win = max(5, int(round(0.3 * fps)) | 1)
+    for a, b in _runs(fin):
+        cuts = [a] + [k for k in range(a + 1, b) if not cont[k]] + [b]
+        for s, e in zip(cuts[:-1], cuts[1:], strict=True):
+            m = e - s
+            if m < 3:
+                continue
+            p = xy[s:e]
+            w = min(win, m if m % 2 else m - 1)
+            if w >= 5:
+                v = savgol_filter(p, w, 2, deriv=1, delta=dt, axis=0)
+                acc = savgol_filter(p, w, 2, deriv=2, delta=dt, axis=0)
+            else:
+                v = np.gradient(p, dt, axis=0)
+                acc = np.gradient(v, dt, axis=0)
+            sp = np.hypot(v[:, 0], v[:, 1])
+            am = np.hypot(acc[:, 0], acc[:, 1])
+            air = (sp > cfg.max_speed) | (am > cfg.air_accel)
+            for ra, rb in _runs(air):
+                if rb - ra >= cfg.air_min_frames:
+                    in_air[s + ra:s + rb] = True
+            speed[s:e] = sp
+            accel[s:e] = np.gradient(sp, dt)
+    # straight-line horizontal path during flight, between the ground points around the run
+    for a, b in _runs(in_air):
+        lo, hi = a - 1, b
+        if lo < 0 or hi >= n or not (np.isfinite(xy[lo]).all() and np.isfinite(xy[hi]).all()):
+            continue
+        if r["frame"][hi] - r["frame"][lo] != hi - lo:
+            continue
+        w = ((r["t"][a:b] - r["t"][lo]) / (r["t"][hi] - r["t"][lo]))[:, None]
+        xy[a:b] = xy[lo] + w * (xy[hi] - xy[lo])
+        sp = np.linalg.norm(xy[hi] - xy[lo]) / (r["t"][hi] - r["t"][lo])
+        speed[a:b] = sp
+    z = np.where(in_air, np.nan, 0.0)
+    z[~np.isfinite(xy).all(axis=1)] = np.nan
+    r["xy"] = xy
+    r["speed"] = speed
+    r["accel"] = accel
+    r["z"] = z
+    r["in_air"] = in_air
+    return r

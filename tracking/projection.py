@@ -1,0 +1,89 @@
+"""Image <-> pitch mapping through the frame's homography (H maps pitch metres to pixels).
+
+The pitch position of a person is the inverse-homography image of the bottom centre of the box (foot point).
+Measurement covariances are carried from pixels to metres through the Jacobian of the inverse homography.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def foot_points(xyxy: np.ndarray) -> np.ndarray:
+    """Bottom-centre points (N, 2) of boxes (N, 4) in pixels."""
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) * 0.5, xyxy[:, 3]], axis=1)
+
+
+def box_centres(xyxy: np.ndarray) -> np.ndarray:
+    """Centre points (N, 2) of boxes (N, 4)."""
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) * 0.5, (xyxy[:, 1] + xyxy[:, 3]) * 0.5], axis=1)
+
+
+def pitch_to_image(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Pitch points (N, 2) in metres -> pixels (N, 2); points behind the camera become NaN."""
+    H = np.asarray(H, dtype=float)
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    h = xy @ H[:, :2].T + H[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = h[:, :2] / h[:, 2:3]
+    # the sign of w for points in front of the camera is the sign at the pitch centre
+    ref = np.sign(H[2, 2]) if H[2, 2] != 0 else 1.0
+    out[(~np.isfinite(out).all(axis=1)) | (h[:, 2] * ref <= 0)] = np.nan
+    return out
+
+
+def image_to_pitch(H: np.ndarray, uv: np.ndarray, Hinv: np.ndarray | None = None) -> np.ndarray:
+    """Pixels (N, 2) -> pitch metres (N, 2) on the ground plane; points above the horizon become NaN."""
+    Hinv = np.linalg.inv(np.asarray(H, dtype=float)) if Hinv is None else Hinv
+    uv = np.asarray(uv, dtype=float).reshape(-1, 2)
+    h = uv @ Hinv[:, :2].T + Hinv[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = h[:, :2] / h[:, 2:3]
+    # a pixel maps in front of the camera when its pitch point maps back with the sign of the pitch centre
+    H = np.asarray(H, dtype=float)
+    ref = np.sign(H[2, 2]) if H[2, 2] != 0 else 1.0
+    w_back = out @ H[2, :2] + H[2, 2]
+    out[(~np.isfinite(out).all(axis=1)) | (w_back * ref <= 0)] = np.nan
+    return out
+
+
+def inverse_jacobian(Hinv: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Jacobians (N, 2, 2) of pixel -> pitch at pixels ``uv`` (N, 2), for ``Hinv`` mapping pixels to metres."""
+    uv = np.asarray(uv, dtype=float).reshape(-1, 2)
+    a = uv @ Hinv[:2, :2].T + Hinv[:2, 2]  # (N, 2) numerators
+    w = uv @ Hinv[2, :2] + Hinv[2, 2]  # (N,)
+    J = (Hinv[None, :2, :2] * w[:, None, None] - a[:, :, None] * Hinv[None, 2, :2][:, None, :]) / (w**2)[:, None, None]
+    return J
+
+
+def pixel_scale(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Local image scale (px per metre, geometric mean of the two axes) at pitch points (N, 2)."""
+    H = np.asarray(H, dtype=float)
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    a = xy @ H[:2, :2].T + H[:2, 2]
+    w = xy @ H[2, :2] + H[2, 2]
+    J = (H[None, :2, :2] * w[:, None, None] - a[:, :, None] * H[None, 2, :2][:, None, :]) / (w**2)[:, None, None]
+    return np.sqrt(np.abs(np.linalg.det(J)))
+
+
+def feet_to_pitch(H: np.ndarray, xyxy: np.ndarray, std_frac: float, std_min_px: float,
+                  Hinv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pitch positions (N, 2) of box foot points and their measurement covariances (N, 2, 2) in m^2.
+
+    The foot point's pixel std is ``max(std_min_px, std_frac * box height)`` vertically and half that horizontally.
+    """
+    Hinv = np.linalg.inv(np.asarray(H, dtype=float)) if Hinv is None else Hinv
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    uv = foot_points(xyxy)
+    xy = image_to_pitch(H, uv, Hinv)
+    h = xyxy[:, 3] - xyxy[:, 1]
+    sv = np.maximum(std_min_px, std_frac * h)
+    su = np.maximum(std_min_px, 0.5 * std_frac * h)
+    J = inverse_jacobian(Hinv, uv)
+    S = np.zeros((len(uv), 2, 2))
+    S[:, 0, 0] = su**2
+    S[:, 1, 1] = sv**2
+    R = J @ S @ np.transpose(J, (0, 2, 1))
+    return xy, R
