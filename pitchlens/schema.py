@@ -202,6 +202,7 @@ SHAPE = _s(
     f("frame", pa.int64(), False),
     f("t", pa.float64(), False),
     f("team", pa.string()),
+    f("in_possession", pa.bool_()),
     f("players", pa.int32()),
     f("centroid_x", pa.float64()),
     f("centroid_y", pa.float64()),
@@ -212,7 +213,7 @@ SHAPE = _s(
     f("def_line_x", pa.float64()),
     f("line_gap_def_mid", pa.float64()),
     f("line_gap_mid_fwd", pa.float64()),
-    doc="Team shape per frame (outfield players; x in the team's attacking direction).",
+    doc="Team shape per frame (outfield players; x, y turned so the team attacks +x; in_possession null: no team has it).",
 )
 
 SHAPE_WINDOWS = _s(
