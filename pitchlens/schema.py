@@ -213,7 +213,7 @@ SHAPE = _s(
     f("def_line_x", pa.float64()),
     f("line_gap_def_mid", pa.float64()),
     f("line_gap_mid_fwd", pa.float64()),
-    doc="Team shape per frame (outfield players; x, y turned so the team attacks +x; in_possession null: no team has it).",
+    doc="Team shape per frame (outfield players; x, y turned so the team attacks +x; in_possession null: loose ball).",
 )
 
 SHAPE_WINDOWS = _s(
