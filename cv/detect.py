@@ -22,6 +22,13 @@ import supervision as sv
 
 from cv.errors import WeightsError
 
+try:
+    from ultralytics.cfg import DEFAULT_CFG_DICT as _ULTRA_CFG
+
+    _HAS_QUANTIZE = "quantize" in _ULTRA_CFG
+except ImportError:  # pragma: no cover - older ultralytics
+    _HAS_QUANTIZE = False
+
 CLASSES = ("ball", "goalkeeper", "player", "referee")
 
 PROFILE_CLASS_MAPS: dict[str, dict[str, str]] = {
@@ -102,9 +109,14 @@ class Detector:
         if not imgs:
             return []
         s = self.settings
+        h, w = imgs[0].shape[:2]
+        imgsz = min(s.imgsz, int(np.ceil(max(h, w) / 32) * 32))  # never upsample small frames
+        kw = {}
+        if self.half:
+            kw = {"quantize": 16} if _HAS_QUANTIZE else {"half": True}
         results = self.model.predict(
-            imgs, imgsz=s.imgsz, conf=s.conf, iou=s.iou, max_det=s.max_det, half=self.half, device=self.device,
-            classes=self.model_classes, verbose=False, batch=len(imgs),
+            imgs, imgsz=imgsz, conf=s.conf, iou=s.iou, max_det=s.max_det, device=self.device,
+            classes=self.model_classes, verbose=False, batch=len(imgs), **kw,
         )
         return [self._convert(r) for r in results]
 

@@ -103,8 +103,9 @@ class VideoReader:
         self.decoded = 0
         self.last_t: float | None = None
         self.stopped: str | None = None  # why decoding stopped early, if it did
-        errors = []
+        errors: list[MediaError] = []
         order = {"auto": ("pyav", "opencv"), "pyav": ("pyav",), "opencv": ("opencv",)}[backend]
+        self.backend = ""
         for b in order:
             try:
                 self.info = self._probe_pyav() if b == "pyav" else self._probe_opencv()
@@ -112,7 +113,9 @@ class VideoReader:
                 break
             except MediaError as e:
                 errors.append(e)
-        else:
+                if "Invalid data" in str(e) or "no video stream" in str(e):
+                    break  # the file itself is bad: another backend will not read it either
+        if not self.backend:
             raise errors[0]
 
     # -- probing ------------------------------------------------------------------

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
+import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,8 +33,9 @@ def connect(store: str | os.PathLike | Store = "store") -> duckdb.DuckDBPyConnec
         st._check_version()
     con = duckdb.connect(":memory:")
     allowed: list[str] = []
+    snap = st.snapshot()
     for name, schema in TABLES.items():
-        files = [str(p.resolve()) for p in st.files(name) if p.exists()]
+        files = [str(p.resolve()) for p in snap[name]]
         if files:
             allowed += files
             lst = ", ".join(_sql_str(f) for f in files)
@@ -73,17 +77,28 @@ def query(
     ``params`` are bound by DuckDB (``?`` positional or ``$name`` named), never pasted into the SQL.
     """
     own = con is None
-    con = con or connect(store)
-    try:
-        check_select(sql, con)
+    for attempt in range(6):
+        c = con or connect(store)
         try:
-            rel = con.sql(sql, params=params) if params is not None else con.sql(sql)
-            return rel.to_arrow_table() if rel is not None else pa.table({})
-        except duckdb.Error as e:
-            raise QueryError(f"SQL: {_first_line(e)}") from e
-    finally:
-        if own:
-            con.close()
+            check_select(sql, c)
+            try:
+                rel = c.sql(sql, params=params) if params is not None else c.sql(sql)
+                return rel.to_arrow_table() if rel is not None else pa.table({})
+            except duckdb.Error as e:
+                # a match re-committed between reading the manifests and scanning: read them again
+                if own and attempt < 5 and _vanished_file(e):
+                    time.sleep(0.02 * (attempt + 1))
+                    continue
+                raise QueryError(f"SQL: {_first_line(e)}") from e
+        finally:
+            if own:
+                c.close()
+    raise AssertionError("unreachable")
+
+
+def _vanished_file(e: BaseException) -> bool:
+    msg = str(e)
+    return ("Cannot access file" in msg or "No such file" in msg) and ".parquet" in msg
 
 
 def _first_line(e: BaseException) -> str:
@@ -98,3 +113,14 @@ def table_names() -> list[str]:
 
 def store_path(store: str | os.PathLike | Store) -> Path:
     return store.root if isinstance(store, Store) else Path(store)
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``pitchlens.query(sql, store=...)`` call :func:`query` while the module stays importable."""
+
+    def __call__(self, sql: str, store: str | os.PathLike | Store = "store",
+                 params: Sequence[Any] | Mapping[str, Any] | None = None) -> pa.Table:
+        return query(sql, store=store, params=params)
+
+
+sys.modules[__name__].__class__ = _CallableModule

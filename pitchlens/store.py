@@ -11,6 +11,11 @@ with ``os.replace`` (atomic on POSIX). Readers (``pitchlens.query``) read exactl
 a manifest names, so they see the old match or the new one, never half of either. A crash
 before the manifest is replaced leaves the previous version intact; the orphaned files are
 removed by the next commit of that match or by :meth:`Store.vacuum`.
+
+Files of a superseded version stay on disk for a grace period (``GRACE_SECONDS``) so that a
+query which read the old manifest a moment before the commit can still finish; the next commit
+of the match (or :meth:`Store.vacuum`) removes them. Read the store through its manifests
+(``pitchlens.query``, :meth:`Store.read`), not by globbing the folders.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +37,7 @@ import pyarrow.parquet as pq
 from pitchlens.errors import StoreError
 from pitchlens.schema import SCHEMA_VERSION, TABLES, conform
 
+GRACE_SECONDS = 10.0
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
 
@@ -97,21 +104,27 @@ class Store:
         except FileNotFoundError:
             return None
 
-    def files(self, table: str) -> list[Path]:
-        """The committed Parquet files of ``table`` over all matches."""
-        out = []
+    def snapshot(self) -> dict[str, list[Path]]:
+        """The committed files of every table, from one reading of the manifests (a consistent view)."""
+        out: dict[str, list[Path]] = {t: [] for t in TABLES}
         d = self.root / "_manifests"
         if not d.is_dir():
             return out
         for p in sorted(d.glob("*.json")):
             try:
                 m = json.loads(p.read_text())
-            except (OSError, ValueError):
+            except FileNotFoundError:
                 continue
-            rel = m.get("tables", {}).get(table)
-            if rel:
-                out.append(self.root / rel)
+            except (OSError, ValueError) as e:
+                raise StoreError(f"{p}: unreadable manifest ({e})") from e
+            for table, rel in m.get("tables", {}).items():
+                if table in out:
+                    out[table].append(self.root / rel)
         return out
+
+    def files(self, table: str) -> list[Path]:
+        """The committed Parquet files of ``table`` over all matches."""
+        return self.snapshot()[table]
 
     def read(self, table: str, match_id: str | None = None) -> pa.Table:
         """Read ``table`` (optionally one match) as an Arrow table of its schema."""
@@ -168,14 +181,18 @@ class Store:
                     os.replace(tmp, path)
                     written.append(path)
                     new_tables[name] = str(path.relative_to(self.root))
+                now = time.time()
+                superseded = [e for e in old.get("superseded", []) if now - e["at"] < GRACE_SECONDS]
+                superseded += [{"path": p, "at": now} for p in old.get("tables", {}).values()
+                               if p not in new_tables.values()]
                 manifest = {"match_id": match_id, "version": version, "schema_version": SCHEMA_VERSION,
-                            "tables": new_tables}
+                            "tables": new_tables, "superseded": superseded}
                 _write_json_atomic(self.root / "_manifests" / f"{match_id}.json", manifest)
             except BaseException:
                 for p in written:
                     p.unlink(missing_ok=True)
                 raise
-            self._remove_unreferenced(match_id, set(new_tables.values()))
+            self._remove_unreferenced(match_id, set(new_tables.values()) | {e["path"] for e in superseded})
         return manifest
 
     def delete(self, match_id: str) -> bool:
@@ -203,7 +220,7 @@ class Store:
                 part_dir.rmdir()
 
     def vacuum(self) -> int:
-        """Remove files no manifest names (left by crashed writers); returns how many."""
+        """Remove files no manifest names as current (crashed writers, superseded versions); returns how many."""
         keep = set()
         for mid in self.match_ids():
             keep |= set((self.manifest(mid) or {}).get("tables", {}).values())

@@ -1,0 +1,319 @@
+"""The processing job: video -> detections -> calibration -> tracks -> tactics -> store.
+
+Stages run frame by frame over bounded batches. Detections (the expensive stage) are
+checkpointed every ``job.chunk_frames`` frames under ``<store>/_work/<match_id>/``; a job that
+was interrupted resumes from there (same video and same settings), re-decoding but not
+re-detecting the frames already done. The match lands in the store in one atomic commit at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import supervision as sv
+
+from cv.detect import CLASSES, Detector, DetectorSettings, empty_detections, resolve_weights
+from cv.video import VideoReader, sha256_file
+from pitchlens import __version__
+from pitchlens.config import WEIGHTS_DIR, Config
+from pitchlens.errors import InputError, StoreError
+from pitchlens.schema import DETECTIONS, FRAMES, MATCHES, conform
+from pitchlens.store import Store, check_match_id
+
+ProgressFn = Callable[[int, float | None], None]
+
+
+@dataclass
+class ProcessResult:
+    """What a job did."""
+
+    match_id: str
+    frames: int
+    detections: int
+    tracks: int
+    status: str
+    seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    resumed_frames: int = 0
+
+
+def default_match_id(video: str | os.PathLike) -> str:
+    """A match id from a file name: letters, digits, '.', '_' and '-' only."""
+    stem = re.sub(r"[^A-Za-z0-9_.\-]+", "_", Path(video).stem).strip("._-")
+    return stem[:128] or "match"
+
+
+def build_detector(cfg: Config) -> Detector:
+    """The detector the config asks for, weights resolved locally first."""
+    d = cfg.detector
+    name = d.weights or d.profile_weights.get(d.profile)
+    if not name:
+        raise InputError(f"detector.weights: profile '{d.profile}' has no default weights; pass --weights PATH")
+    weights = resolve_weights(name, [WEIGHTS_DIR])
+    settings = DetectorSettings(imgsz=d.imgsz, conf=d.conf, iou=d.iou, max_det=d.max_det, half=d.half,
+                                device=d.device)
+    return Detector(weights, d.profile, d.class_map, settings)
+
+
+class _Checkpoint:
+    """Detection chunks of an unfinished job, keyed by video hash and settings."""
+
+    def __init__(self, store: Store, match_id: str, key: dict) -> None:
+        self.dir = store.root / "_work" / match_id
+        self.key = key
+        meta = self.dir / "job.json"
+        try:
+            old = json.loads(meta.read_text()) if meta.exists() else None
+        except (OSError, ValueError):
+            old = None
+        if old != key:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = meta.with_suffix(".tmp")
+        tmp.write_text(json.dumps(key))
+        os.replace(tmp, meta)
+        self.done: dict[int, sv.Detections] = {}
+        self.done_frames: set[int] = set()
+        for p in sorted(self.dir.glob("chunk-*.parquet")):
+            a, b = (int(x) for x in p.stem.split("-")[1:3])
+            table = pq.read_table(p)
+            frames = np.array(table.schema.metadata.get(b"frames", b"").decode().split(","), dtype=object)
+            frame_list = [int(f) for f in frames if f]
+            self.done_frames.update(frame_list)
+            by_frame = _split_by_frame(table)
+            for f in frame_list:
+                self.done[f] = by_frame.get(f, empty_detections())
+        self._pending: list[pa.Table] = []
+        self._pending_frames: list[int] = []
+
+    def add(self, table: pa.Table, frames: list[int]) -> None:
+        self._pending.append(table)
+        self._pending_frames += frames
+
+    def flush(self) -> None:
+        if not self._pending_frames:
+            return
+        table = pa.concat_tables(self._pending) if self._pending else DETECTIONS.empty_table()
+        a, b = min(self._pending_frames), max(self._pending_frames)
+        meta = {b"frames": ",".join(map(str, self._pending_frames)).encode()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+        path = self.dir / f"chunk-{a:09d}-{b:09d}.parquet"
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+        self._pending, self._pending_frames = [], []
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.dir.parent.rmdir()  # the _work folder, when no other job is running
+        except OSError:
+            pass
+
+
+def _split_by_frame(table: pa.Table) -> dict[int, sv.Detections]:
+    if table.num_rows == 0:
+        return {}
+    frames = table.column("frame").to_numpy()
+    xyxy = np.stack([table.column(c).to_numpy(zero_copy_only=False) for c in ("x1", "y1", "x2", "y2")], 1)
+    conf = table.column("conf").to_numpy(zero_copy_only=False)
+    names = np.array(table.column("cls").to_pylist(), dtype=object)
+    out = {}
+    for f in np.unique(frames):
+        m = frames == f
+        out[int(f)] = sv.Detections(
+            xyxy=xyxy[m].astype(np.float32), confidence=conf[m].astype(np.float32),
+            class_id=np.array([CLASSES.index(n) for n in names[m]], dtype=int),
+            data={"class_name": names[m]},
+        )
+    return out
+
+
+def _detections_table(match_id: str, frames: list[int], ts: list[float], dets: list[sv.Detections]) -> pa.Table:
+    n = [len(d) for d in dets]
+    if sum(n) == 0:
+        return DETECTIONS.empty_table()
+    xyxy = np.concatenate([d.xyxy for d in dets if len(d)]).astype(np.float32)
+    return conform({
+        "match_id": [match_id] * sum(n),
+        "frame": np.repeat(np.asarray(frames, dtype=np.int64), n),
+        "t": np.repeat(np.asarray(ts, dtype=np.float64), n),
+        "cls": np.concatenate([d.data["class_name"] for d in dets if len(d)]).astype(str),
+        "x1": xyxy[:, 0], "y1": xyxy[:, 1], "x2": xyxy[:, 2], "y2": xyxy[:, 3],
+        "conf": np.concatenate([d.confidence for d in dets if len(d)]).astype(np.float32),
+    }, DETECTIONS)
+
+
+def _optional_calibrator(cfg: Config):
+    try:
+        from cv.calibration import CalibrationConfig, build_calibrator
+    except ImportError:
+        return None
+    return build_calibrator(cfg.calibration if cfg.calibration is not None else CalibrationConfig())
+
+
+def _optional_tracker(cfg: Config, fps: float):
+    try:
+        from tracking import MatchTracker, TrackingConfig
+    except ImportError:
+        return None
+    return MatchTracker(cfg.tracking if cfg.tracking is not None else TrackingConfig(), fps=fps)
+
+
+def _optional_tactics(tracks: pa.Table, match_id: str, fps: float, cfg: Config) -> dict[str, pa.Table]:
+    try:
+        from pitchlens.analysis import compute_tactics
+    except ImportError:
+        return {}
+    if tracks.num_rows == 0:
+        return {}
+    return compute_tactics(tracks, match_id=match_id, fps=fps, config=cfg.tactics)
+
+
+def process_video(
+    video: str | os.PathLike,
+    cfg: Config,
+    store: str | os.PathLike = "store",
+    match_id: str | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    stride: int | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> ProcessResult:
+    """Process one video into the store as one atomic match; see the module docstring."""
+    t_start = time.perf_counter()
+    video = Path(video)
+    match_id = check_match_id(match_id or default_match_id(video))
+    st = Store(store).ensure()
+    stride = stride or cfg.job.stride
+    reader = VideoReader(video, start=start, end=end, stride=stride, backend=cfg.video.backend,
+                         threads=cfg.video.threads)
+    detector = build_detector(cfg)
+    info = reader.info
+    sha = sha256_file(video)
+    key = {"sha256": sha, "config": cfg.hash(), "start": start, "end": end, "stride": stride,
+           "version": __version__}
+    ckpt = _Checkpoint(st, match_id, key)
+    calibrator = _optional_calibrator(cfg)
+    tracker = _optional_tracker(cfg, info.fps / stride)
+
+    timing = {"decode": 0.0, "detect": 0.0, "calibrate": 0.0, "track": 0.0}
+    frames_rows: dict[str, list] = {k: [] for k in ("frame", "t", "shot", "homography", "calib_method",
+                                                    "calib_residual", "calib_inliers", "usable")}
+    det_tables: list[pa.Table] = []
+    n_frames = n_det = resumed = 0
+    since_flush = 0
+    expected = reader.expected_frames
+    if progress:
+        progress("start", 0, expected)
+    it = iter(reader.batches(cfg.video.batch_size))
+    while True:
+        t0 = time.perf_counter()
+        batch = next(it, None)
+        timing["decode"] += time.perf_counter() - t0
+        if batch is None:
+            break
+        frames = [int(f) for f in batch.frames]
+        todo = [k for k, f in enumerate(frames) if f not in ckpt.done_frames]
+        dets: list[sv.Detections] = [ckpt.done.get(f, empty_detections()) for f in frames]
+        resumed += len(frames) - len(todo)
+        if todo:
+            t0 = time.perf_counter()
+            fresh = detector(batch.images[todo])
+            timing["detect"] += time.perf_counter() - t0
+            for k, d in zip(todo, fresh):
+                dets[k] = d
+            new_frames = [frames[k] for k in todo]
+            ckpt.add(_detections_table(match_id, new_frames, [float(batch.t[k]) for k in todo],
+                                       [dets[k] for k in todo]), new_frames)
+            since_flush += len(todo)
+        det_tables.append(_detections_table(match_id, frames, batch.t.tolist(), dets))
+        for k, f in enumerate(frames):
+            t = float(batch.t[k])
+            img = batch.images[k]
+            H, usable = None, False
+            t0 = time.perf_counter()
+            if calibrator is not None:
+                res = calibrator.update(img, frame=f, t=t, boxes=dets[k].xyxy if len(dets[k]) else None)
+                H, usable = res.H, bool(res.usable)
+                frames_rows["shot"].append(res.shot)
+                frames_rows["calib_method"].append(res.method)
+                frames_rows["calib_residual"].append(res.residual)
+                frames_rows["calib_inliers"].append(res.inliers)
+            else:
+                frames_rows["shot"].append("unknown")
+                frames_rows["calib_method"].append(None)
+                frames_rows["calib_residual"].append(None)
+                frames_rows["calib_inliers"].append(None)
+            timing["calibrate"] += time.perf_counter() - t0
+            frames_rows["frame"].append(f)
+            frames_rows["t"].append(t)
+            frames_rows["homography"].append(None if H is None else np.asarray(H, float).reshape(9).tolist())
+            frames_rows["usable"].append(usable)
+            if tracker is not None:
+                t0 = time.perf_counter()
+                tracker.update(frame=f, t=t, detections=dets[k], homography=H if usable else None, usable=usable,
+                               image=img)
+                timing["track"] += time.perf_counter() - t0
+        n_frames += len(frames)
+        n_det += sum(len(d) for d in dets)
+        if since_flush >= cfg.job.chunk_frames:
+            ckpt.flush()
+            since_flush = 0
+        if progress:
+            progress("advance", len(frames), expected)
+    ckpt.flush()
+    if n_frames == 0:
+        why = reader.stopped or "no frames in the requested range"
+        raise InputError(f"{video}: no frame could be decoded ({why})")
+
+    t0 = time.perf_counter()
+    tracks_table = None
+    tables: dict[str, pa.Table] = {}
+    if tracker is not None:
+        from pitchlens.schema import TRACKS
+
+        cols = tracker.finish()
+        n = len(cols.get("frame", []))
+        tracks_table = conform({"match_id": [match_id] * n, **cols}, TRACKS)
+        tables["tracks"] = tracks_table
+    timing["track"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if tracks_table is not None:
+        tables.update(_optional_tactics(tracks_table, match_id, info.fps / stride, cfg))
+    timing["tactics"] = time.perf_counter() - t0
+
+    status = "complete" if reader.stopped is None else f"partial: {reader.stopped}"
+    decoded_t = reader.last_t or 0.0
+    first_t = frames_rows["t"][0]
+    n_fr = len(frames_rows["frame"])
+    tables["frames"] = conform({"match_id": [match_id] * n_fr, **frames_rows}, FRAMES)
+    tables["detections"] = pa.concat_tables(det_tables) if det_tables else DETECTIONS.empty_table()
+    tables["matches"] = conform({
+        "match_id": [match_id], "source": [str(video.resolve())], "source_sha256": [sha], "fps": [info.fps],
+        "width": [info.width], "height": [info.height], "frames": [n_frames],
+        "duration": [decoded_t - first_t + 1.0 / info.fps * stride],
+        "pipeline_version": [__version__], "config_hash": [cfg.hash()],
+        "processed_at": [datetime.now(timezone.utc)], "status": [status],
+    }, MATCHES)
+    t0 = time.perf_counter()
+    try:
+        st.commit(match_id, tables, replace=True)
+    except OSError as e:
+        raise StoreError(f"{st.root}: cannot write match {match_id} ({e.strerror or e})") from e
+    timing["store"] = time.perf_counter() - t0
+    ckpt.remove()
+    return ProcessResult(match_id=match_id, frames=n_frames, detections=n_det,
+                         tracks=0 if tracks_table is None else tracks_table.num_rows, status=status,
+                         seconds=time.perf_counter() - t_start, stage_seconds=timing, resumed_frames=resumed)

@@ -1,0 +1,63 @@
+"""Shared fixtures: real video files, a real YOLO model, real stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+DEMO_WEIGHTS = ROOT / "weights" / "pitchlens-demo.pt"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, skipping the test when it is absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"real data not present: {p}")
+    return p
+
+
+@pytest.fixture(scope="session")
+def yolo_weights(tmp_path_factory) -> Path:
+    """The project's demo model when present, else a small untrained YOLO built from ultralytics' YAML."""
+    if DEMO_WEIGHTS.exists():
+        return DEMO_WEIGHTS
+    from ultralytics import YOLO
+    from ultralytics.nn.tasks import DetectionModel
+
+    model = YOLO("yolov8n.yaml")
+    net = DetectionModel("yolov8n.yaml", nc=4, verbose=False)
+    net.names = {0: "ball", 1: "goalkeeper", 2: "player", 3: "referee"}
+    model.model = net
+    path = tmp_path_factory.mktemp("weights") / "tiny-untrained.pt"
+    model.save(str(path))
+    return path
+
+
+def make_clip(path: Path, n: int = 30, size: tuple[int, int] = (320, 192), fps: float = 25.0, seed: int = 0) -> Path:
+    """Write a small H.264 clip of moving coloured blobs on green."""
+    from cv.video import write_video
+
+    w, h = size
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform([20, 20], [w - 20, h - 20], size=(6, 2))
+    vel = rng.uniform(-3, 3, size=(6, 2))
+    frames = []
+    for i in range(n):
+        img = np.zeros((h, w, 3), np.uint8)
+        img[:] = (40, 140, 50)
+        for p in pos + vel * i:
+            x, y = int(p[0]) % w, int(p[1]) % h
+            img[max(0, y - 12): y + 12, max(0, x - 4): x + 4] = (30, 30, 200)
+        img[:, :, 0] = (img[:, :, 0].astype(int) + i) % 256
+        frames.append(img)
+    write_video(path, frames, fps=fps)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_clip(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("clips") / "small.mp4")
