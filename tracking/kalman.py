@@ -88,3 +88,37 @@ def mahalanobis_sq(mean: np.ndarray, cov: np.ndarray, z: np.ndarray, R: np.ndarr
     det = np.where(det > 1e-12, det, 1e-12)
     dx, dy = d[..., 0], d[..., 1]
     return (c * dx * dx - 2 * b * dx * dy + a * dy * dy) / det
+
+
+def cv_state(xy: np.ndarray, R: np.ndarray, vel_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """Initial constant-velocity state (x, vx, y, vy) and covariance at ``xy`` with position covariance ``R``."""
+    x = np.array([xy[0], 0.0, xy[1], 0.0])
+    P = np.zeros((4, 4))
+    P[np.ix_(CV_POS, CV_POS)] = R
+    P[1, 1] = P[3, 3] = vel_std**2
+    return x, P
+
+
+def batch_predict_cv(X: np.ndarray, P: np.ndarray, dt: float, accel_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman predict of many constant-velocity states at once (X (N, 4), P (N, 4, 4)).
+
+    The same equations as ``filterpy.kalman.KalmanFilter.predict`` with filterpy's F and Q, vectorised over tracks.
+    """
+    F, Q = _cv_mats(round(dt, 6), accel_std)
+    return X @ F.T, F @ P @ F.T + Q
+
+
+def batch_update_pos(X: np.ndarray, P: np.ndarray, Z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman update of many constant-velocity states with position measurements Z (N, 2), covariances R (N, 2, 2).
+
+    Equivalent to ``KalmanFilter.update`` with H selecting the positions (Joseph form), vectorised over tracks.
+    """
+    Hm = CV_H
+    S = P[:, ::2, ::2] + R  # H P H^T + R
+    PHt = P[:, :, ::2]  # P H^T  (N, 4, 2)
+    K = PHt @ np.linalg.inv(S)
+    y = Z - X[:, ::2]
+    X = X + (K @ y[:, :, None])[:, :, 0]
+    IKH = np.eye(4)[None] - K @ Hm[None]
+    P = IKH @ P @ np.transpose(IKH, (0, 2, 1)) + K @ R @ np.transpose(K, (0, 2, 1))
+    return X, P

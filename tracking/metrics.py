@@ -41,7 +41,8 @@ def pitch_scores(truth: dict, pred: dict, max_dist: float = 2.0, fps: float = 25
     for f in frames:
         ti = tg.get(f, empty)
         pi = pg.get(f, empty)
-        d = np.linalg.norm(txy[ti][:, None] - pxy[pi][None], axis=2) if len(ti) and len(pi) else np.zeros((len(ti), len(pi)))
+        d = np.linalg.norm(txy[ti][:, None] - pxy[pi][None], axis=2) if len(ti) and len(pi) else \
+            np.zeros((len(ti), len(pi)))
         dm = np.where(d <= max_dist, d, np.nan)
         acc.update(tid[ti].tolist(), pid[pi].tolist(), dm, frameid=f)
         hota_data["gt_ids"].append(tid[ti])

@@ -230,6 +230,7 @@ def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_al
     speed = np.full(n, np.nan)
     accel = np.full(n, np.nan)
     in_air = np.zeros(n, bool)
+    flight = np.zeros(n, bool)  # in-air runs widened by the smoothing half-window: take-off to landing
     dt = 1.0 / fps
     fin = np.isfinite(xy).all(axis=1)
     cont = np.ones(n, bool)
@@ -252,13 +253,15 @@ def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_al
             sp = np.hypot(v[:, 0], v[:, 1])
             am = np.hypot(acc[:, 0], acc[:, 1])
             air = (sp > cfg.max_speed) | (am > cfg.air_accel)
+            half = w // 2  # the smoothing window blurs take-off and landing by about this much
             for ra, rb in _runs(air):
                 if rb - ra >= cfg.air_min_frames:
                     in_air[s + ra:s + rb] = True
+                    flight[s + max(0, ra - half):s + min(m, rb + half)] = True
             speed[s:e] = sp
             accel[s:e] = np.gradient(sp, dt)
     # straight-line horizontal path during flight, between the ground points around the run
-    for a, b in _runs(in_air):
+    for a, b in _runs(flight):
         lo, hi = a - 1, b
         if lo < 0 or hi >= n or not (np.isfinite(xy[lo]).all() and np.isfinite(xy[hi]).all()):
             continue

@@ -19,12 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from filterpy.kalman import KalmanFilter
 
 from tracking.appearance import appearance_distance, hist_dim, shirt_features
 from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
-from tracking.kalman import CV_POS, constant_velocity, mahalanobis_sq, predict_cv
+from tracking.kalman import batch_predict_cv, batch_update_pos, cv_state, mahalanobis_sq
 from tracking.projection import feet_to_pitch, pitch_to_image, pixel_scale
 
 PROV_DETECTED, PROV_PREDICTED, PROV_INTERPOLATED = 0, 1, 2
@@ -39,7 +38,8 @@ class Track:
     id: int
     box: np.ndarray
     t_last: float
-    kf: KalmanFilter | None = None
+    x: np.ndarray | None = None  # pitch state (x, vx, y, vy) in metres, None until a usable homography
+    P: np.ndarray | None = None
     img_vel: np.ndarray = field(default_factory=lambda: np.zeros(4))
     size_ratio: np.ndarray | None = None  # (w, h) / local px-per-metre at the foot point
     hits: int = 1
@@ -55,7 +55,7 @@ class Track:
     last_det: int = -1
 
     def pos(self) -> np.ndarray:
-        return self.kf.x[list(CV_POS)] if self.kf is not None else np.array([np.nan, np.nan])
+        return self.x[[0, 2]] if self.x is not None else np.array([np.nan, np.nan])
 
 
 class PlayerTracker:
@@ -89,20 +89,24 @@ class PlayerTracker:
 
     def _predict(self, dt: float) -> None:
         tau = self.cfg.lost_velocity_decay_s
-        for tr in self.tracks:
-            if tr.kf is None:
-                continue
-            if tr.misses > 0 and tau > 0:
-                k = np.exp(-dt / tau)
-                tr.kf.x[1] *= k
-                tr.kf.x[3] *= k
-            predict_cv(tr.kf, dt, self.cfg.accel_std)
+        trs = [tr for tr in self.tracks if tr.x is not None]
+        if not trs:
+            return
+        X = np.array([tr.x for tr in trs])
+        P = np.array([tr.P for tr in trs])
+        if tau > 0:
+            lost = np.array([tr.misses > 0 for tr in trs])
+            X[lost, 1] *= np.exp(-dt / tau)
+            X[lost, 3] *= np.exp(-dt / tau)
+        X, P = batch_predict_cv(X, P, dt, self.cfg.accel_std)
+        for i, tr in enumerate(trs):
+            tr.x, tr.P = X[i], P[i]
 
     def _predicted_boxes(self, tracks: list[Track], H: np.ndarray | None) -> np.ndarray:
         boxes = np.array([tr.box + tr.img_vel * (tr.misses + 1) for tr in tracks]).reshape(-1, 4)
         if H is None or not tracks:
             return boxes
-        idx = [i for i, tr in enumerate(tracks) if tr.kf is not None and tr.size_ratio is not None]
+        idx = [i for i, tr in enumerate(tracks) if tr.x is not None and tr.size_ratio is not None]
         if not idx:
             return boxes
         xy = np.array([tracks[i].pos() for i in idx])
@@ -124,11 +128,11 @@ class PlayerTracker:
         iou = iou_matrix(ctx["pred_boxes"][[ctx["tindex"][tr.id] for tr in tracks]], boxes)
         cost = c.w_iou * (1.0 - iou)
         if ctx["pitch"]:
-            has_kf = np.array([tr.kf is not None for tr in tracks])
+            has_kf = np.array([tr.x is not None for tr in tracks])
             zxy = ctx["xy"][det_idx]
             zR = ctx["R"][det_idx]
             means = np.array([tr.pos() for tr in tracks])
-            covs = np.array([tr.kf.P[np.ix_(CV_POS, CV_POS)] if tr.kf is not None else np.eye(2) for tr in tracks])
+            covs = np.array([tr.P[::2, ::2] if tr.x is not None else np.eye(2) for tr in tracks])
             d2 = mahalanobis_sq(means, covs, zxy, zR)
             dist = np.linalg.norm(means[:, None] - zxy[None], axis=2)
             radius = None
@@ -142,7 +146,7 @@ class PlayerTracker:
             cost = cost + c.w_maha * mc
         else:
             cost = np.where(iou >= c.min_iou_image, cost, INFEASIBLE)
-        if use_app and c.w_app > 0:
+        if use_app and c.w_app > 0 and ctx["image"] is not None:
             feats = self._det_features(det_idx, ctx, only_ambiguous=cost < c.max_cost)
             tapp = np.array([tr.app if tr.app is not None else np.full(ctx["D"], np.nan, np.float32)
                              for tr in tracks])
@@ -226,9 +230,16 @@ class PlayerTracker:
             matches += [(rem_active[i], low[j]) for i, j in pairs]
 
         matched_ids = set()
+        ctx["pending"] = []
         for tr, j in matches:
             self._apply(tr, j, ctx, cls[j], conf[j], dt)
             matched_ids.add(tr.id)
+        if ctx["pending"]:
+            pend = ctx["pending"]
+            X, P = batch_update_pos(np.array([p[0].x for p in pend]), np.array([p[0].P for p in pend]),
+                                    np.array([p[1] for p in pend]), np.array([p[2] for p in pend]))
+            for i, (tr, _, _) in enumerate(pend):
+                tr.x, tr.P = X[i], P[i]
         for tr in self.tracks:
             if tr.id not in matched_ids:
                 tr.misses += 1
@@ -269,10 +280,10 @@ class PlayerTracker:
             xy = ctx["xy"][j]
             if np.isfinite(xy).all() and abs(xy[0]) < 1e5:
                 R = ctx["R"][j]
-                if tr.kf is None:
-                    tr.kf = constant_velocity(xy, R, vel_std=3.0)
+                if tr.x is None:
+                    tr.x, tr.P = cv_state(xy, R, vel_std=3.0)
                 else:
-                    tr.kf.update(xy, R=R)
+                    ctx["pending"].append((tr, xy, R))
                 tr.pitch_sum += xy
                 tr.pitch_n += 1
         f = ctx["feat"][j]
@@ -308,7 +319,7 @@ class PlayerTracker:
                         xy[i] = z
             else:
                 boxes[i] = pred[i]
-                if ctx["pitch"] and tr.kf is not None:
+                if ctx["pitch"] and tr.x is not None:
                     xy[i] = tr.pos()
         # size ratio (box size per local image scale) for box prediction under camera motion
         if H is not None:

@@ -1,0 +1,94 @@
+"""Teams by shirt colour (independent of which team wears which kit), goalkeepers, referee, directions."""
+
+from __future__ import annotations
+
+import numpy as np
+from tracking_scenes import FPS, fixed_camera, people, run
+
+from tracking.simulate import DetectionNoise
+from tracking.teams import attacking_directions, cluster_two
+
+RED, BLUE, YELLOW, MAGENTA, BLACK = (30, 30, 210), (200, 80, 20), (20, 220, 230), (200, 20, 200), (15, 15, 15)
+
+
+def _scene(seed: int = 0, n: int = 75):
+    rng = np.random.default_rng(seed)
+    starts = np.vstack([np.c_[rng.uniform(-32, -6, 5), rng.uniform(-25, 25, 5)],   # team A, left half
+                        np.c_[rng.uniform(6, 32, 5), rng.uniform(-25, 25, 5)],     # team B, right half
+                        [[-46.0, 0.0], [46.0, 2.0], [0.0, -12.0]]])                # GK A, GK B, referee
+    vel = rng.normal(0, 2.0, (len(starts), 2))
+    t = np.arange(n)[:, None, None] / FPS
+    xy = starts[None] + vel[None] * t
+    roles = ["player"] * 10 + ["goalkeeper", "goalkeeper", "referee"]
+    return xy, roles
+
+
+def _majority(cols, truth, key):
+    """Per truth object: the value of column ``key`` of its nearest output rows (majority)."""
+    p = people(cols)
+    out = {}
+    for obj in np.unique(truth["object_id"]):
+        vals = []
+        for f, x, y in zip(truth["frame"][truth["object_id"] == obj], truth["x"][truth["object_id"] == obj],
+                           truth["y"][truth["object_id"] == obj], strict=True):
+            sel = (p["frame"] == f) & np.isfinite(p["x"])
+            if sel.any():
+                d = np.hypot(p["x"][sel] - x, p["y"][sel] - y)
+                k = int(np.argmin(d))
+                if d[k] < 1.5:
+                    vals.append(str(p[key][sel][k]))
+        if vals:
+            u, c = np.unique(vals, return_counts=True)
+            out[int(obj)] = u[np.argmax(c)]
+    return out
+
+
+def _run(kits, seed=0):
+    xy, roles = _scene(seed)
+    noise = DetectionNoise(fp_rate=0.0, ball_fp_rate=0.0, class_confusion=0.05)
+    cols, truth, tr = run(xy, roles, shirts=np.array(kits), images=True, noise=noise, seed=seed,
+                          cameras=fixed_camera(focal=900.0))
+    return cols, truth, tr
+
+
+def test_team_split_same_with_swapped_kits():
+    a = [RED] * 5 + [BLUE] * 5 + [YELLOW, MAGENTA, BLACK]
+    b = [BLUE] * 5 + [RED] * 5 + [YELLOW, MAGENTA, BLACK]
+    cols_a, truth_a, _ = _run(a)
+    cols_b, truth_b, _ = _run(b)
+    ta, tb = _majority(cols_a, truth_a, "team"), _majority(cols_b, truth_b, "team")
+    assert len(ta) == 13 and len(tb) == 13
+    # left team (objects 1-5) is home, right team away, goalkeepers with their side, referee without team
+    for t in (ta, tb):
+        assert all(t[i] == "home" for i in range(1, 6)), t
+        assert all(t[i] == "away" for i in range(6, 11)), t
+        assert t[11] == "home" and t[12] == "away" and t[13] == "None"
+    ra, rb = _majority(cols_a, truth_a, "role"), _majority(cols_b, truth_b, "role")
+    for r in (ra, rb):
+        assert [r[i] for i in range(1, 11)] == ["player"] * 10
+        assert r[11] == "goalkeeper" and r[12] == "goalkeeper" and r[13] == "referee"
+    # the vote fixes one team per track
+    for cols in (cols_a, cols_b):
+        p = people(cols)
+        for tid in np.unique(p["track_id"]):
+            assert len(set(p["team"][p["track_id"] == tid].tolist())) == 1
+
+
+def test_cluster_two_is_symmetric_in_colours():
+    rng = np.random.default_rng(3)
+    red = rng.normal([60, 170, 150], 3, (8, 3))
+    blue = rng.normal([50, 140, 90], 3, (7, 3))
+    lab1, _ = cluster_two(np.vstack([red, blue]))
+    lab2, _ = cluster_two(np.vstack([blue, red]))
+    split1 = {frozenset(np.flatnonzero(lab1 == k)) for k in (0, 1)}
+    split2 = {frozenset((np.flatnonzero(lab2 == k) + 8) % 15) for k in (0, 1)}
+    assert split1 == split2 == {frozenset(range(8)), frozenset(range(8, 15))}
+
+
+def test_attacking_directions_per_period():
+    t = np.r_[np.zeros(4), np.ones(4) * 100]
+    x = np.r_[-20, -10, 15, 25, 20, 10, -15, -25].astype(float)
+    team = np.array(["home", "home", "away", "away"] * 2, dtype=object)
+    role = np.array(["player"] * 8, dtype=object)
+    d = attacking_directions(t, x, team, role, periods=[(0, 50), (50, 150)])
+    assert [p["home"] for p in d] == [1, -1] and [p["away"] for p in d] == [-1, 1]
