@@ -88,8 +88,11 @@ TRACKS = _s(
     f("y", pa.float64()),
     f("z", pa.float64()),
     f("speed", pa.float64()),
+    f("accel", pa.float64()),
+    f("in_air", pa.bool_()),
     f("provenance", pa.string()),
-    doc="Per object and frame: identity, role, team, box in pixels, pitch position (m), speed (m/s).",
+    doc="Per object and frame: identity, role, team, box in pixels, pitch position (m), speed (m/s), "
+    "acceleration (m/s^2), ball in the air.",
 )
 
 # --- ground truth written by the synthetic renderer -------------------------------
