@@ -29,13 +29,19 @@ class FramePlan:
     blur_px: float = 0.0  # horizontal camera-motion blur in pixels
 
 
-def _damp(x: np.ndarray, fps: float, period_s: float) -> np.ndarray:
-    """Critically damped follow of a signal (T, ...) with natural period ``period_s``: smooth and lagging."""
+def _damp(x: np.ndarray, fps: float, period_s: float, cuts: list[int] | None = None) -> np.ndarray:
+    """Critically damped follow of a signal (T, ...) with natural period ``period_s``: smooth and lagging.
+
+    At the frames in ``cuts`` the follower jumps to the signal (a hard cut).
+    """
     w = 2 * np.pi / period_s
     dt = 1.0 / fps
     y = np.empty_like(x)
     pos, vel = x[0].astype(float), np.zeros_like(x[0], dtype=float)
+    cut = set(cuts or [])
     for i in range(len(x)):
+        if i in cut:
+            pos, vel = x[i].astype(float), np.zeros_like(x[i], dtype=float)
         acc = w * w * (x[i] - pos) - 2 * w * vel
         vel = vel + acc * dt
         pos = pos + vel * dt
@@ -88,14 +94,14 @@ class MainCamera:
         ball = _fill_nan(motion.ball[:, :2])
         vel = np.gradient(ball, axis=0) * fps if len(ball) > 1 else np.zeros_like(ball)
         target = ball + vel * self.lead_s
-        tgt = _damp(target, fps, self.follow_period)
+        tgt = _damp(target, fps, self.follow_period, motion.cuts)
         t = np.arange(len(ball)) / fps
         phase = rng.uniform(0, 2 * np.pi)
         vw = self.view_width * (1 + self.zoom_swing * np.sin(2 * np.pi * t / self.zoom_period + phase))
         # zoom in a little when play is near a goal, out when it crosses midfield fast
         speed = np.linalg.norm(vel, axis=1)
         vw = vw * (1 + 0.15 * np.clip(speed / 15, 0, 1)) * (1 - 0.15 * np.clip((np.abs(ball[:, 0]) - 30) / 20, 0, 1))
-        vw = _damp(vw[:, None], fps, self.follow_period * 1.5)[:, 0]
+        vw = _damp(vw[:, None], fps, self.follow_period * 1.5, motion.cuts)[:, 0]
         w, h = size
         cams = []
         base = Camera(position=self.position, roll=self.roll, width=w, height=h)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,7 @@ class Motion:
     ball: np.ndarray
     ball_id: int = 0
     source: str = "sim"
+    cuts: list[int] = field(default_factory=list)  # frames where the data jumps (a new recorded run starts)
 
     @property
     def n_frames(self) -> int:
@@ -38,4 +39,5 @@ class Motion:
     def slice(self, start: int, stop: int) -> Motion:
         """Frames ``start:stop`` of this motion."""
         return Motion(self.fps, self.object_id, self.role, self.team, self.jersey, self.xy[start:stop],
-                      self.ball[start:stop], self.ball_id, self.source)
+                      self.ball[start:stop], self.ball_id, self.source,
+                      [c - start for c in self.cuts if start < c < stop])
