@@ -51,8 +51,8 @@ class BallConfig:
     max_lost_s: float = 1.0  # after this long unmatched the ball track restarts on the best candidate
     max_gap_s: float = 1.0  # offline: gaps up to this long are interpolated (provenance "interpolated")
     max_speed: float = 45.0  # m/s; a ground projection faster than this is not a rolling ball
-    air_accel: float = 15.0  # m/s^2; smoothed ground-projection acceleration above this flags the ball in air
-    air_min_frames: int = 3  # in-air runs shorter than this are dropped
+    air_accel: float = 25.0  # m/s^2; smoothed ground-projection acceleration above this flags the ball in air
+    air_min_frames: int = 4  # in-air runs shorter than this are dropped
     crop_size: int = 320  # px side of the re-detection crop around the predicted position
     redetect_after: int = 1  # call the re-detection hook after this many frames without a candidate
 

@@ -85,3 +85,18 @@ def test_tracks_in_metres_with_provenance_and_speed():
     tx = {int(f): x for f, x in zip(truth["frame"], truth["x"], strict=True)}
     err = [abs(x - tx[int(f)]) for f, x in zip(cols["frame"][p], cols["x"][p], strict=True) if int(f) in tx]
     assert np.median(err) < 0.3
+
+
+def test_columns_conform_to_tracks_schema():
+    from pitchlens.schema import TRACKS, conform
+
+    n = 40
+    xy = np.stack([_line((-5.0, 0.0), (5.0, 0.0), n)], axis=1)
+    ball = np.c_[_line((-3.0, 1.0), (3.0, 1.0), n), np.zeros(n)]
+    cols, _, _ = run(xy, ["player"], ball=ball, seed=4)
+    lengths = {len(v) for v in cols.values()}
+    assert len(lengths) == 1
+    table = conform({"match_id": ["m"] * lengths.pop(), **cols}, TRACKS)
+    assert table.num_rows > 2 * n - 10
+    assert set(table.column("role").to_pylist()) == {"player", "ball"}
+    assert table.column("team").null_count >= n - 5  # the ball and a lone player have no team
