@@ -135,3 +135,25 @@ def test_render_frames_for_training_varies_scenes():
     img, t = out[0]
     assert img.shape == (192, 320, 3)
     assert any(o["visible"] for o in t["objects"])
+
+
+def test_occlusion_measured_from_drawn_pixels():
+    from pitchlens.synth.motion import Motion
+
+    n = 3
+    xy = np.tile(np.array([[0.0, 0.0], [0.0, 1.2], [5.0, -3.0]]), (n, 1, 1))  # #2 stands just behind #1
+    ball = np.tile(np.array([3.0, 0.0, 0.11]), (n, 1))
+    m = Motion(fps=25.0, object_id=np.array([1, 2, 3]), role=["player"] * 3, team=["home", "away", "home"],
+               jersey=["7", "9", "4"], xy=xy, ball=ball)
+    r = ClipRenderer(seed=2, n_frames=n, size=(640, 360), motion=m, cutaways=False)
+    img, row, objs = r.frame(0)
+    by_id = {o["object_id"]: o for o in objs}
+    near, far, alone = by_id[1], by_id[2], by_id[3]
+    assert near["visible"] and far["visible"]
+    assert near["occluded"] == 0.0 and alone["occluded"] == 0.0
+    assert 0.1 < far["occluded"] < 1.0
+    # the two stand in line of sight: their boxes overlap, and the far one's feet are inside the near one's box
+    assert far["x1"] < near["x2"] and near["x1"] < far["x2"] and far["y1"] < near["y2"] and near["y1"] < far["y2"]
+    H = np.asarray(row["homography"]).reshape(3, 3)
+    u, v = apply_homography(H, np.array([[0.0, 1.2]]))[0]
+    assert near["x1"] <= u <= near["x2"] and near["y1"] <= v <= near["y2"]
