@@ -14,7 +14,12 @@ from pitchlens.synth.truth import load_truth
 
 @pytest.fixture(scope="module")
 def main_frames():
-    r = ClipRenderer(seed=11, n_frames=12, size=(640, 360), cutaways=False)
+    from pitchlens.synth.motion_sim import simulate
+
+    m = simulate(11, 12, 25.0)
+    m.ball[:] = (2.0, 1.0, 0.11)  # the camera follows the ball: centre circle and halfway line in view
+    m.xy[:, :, 1] *= 0.5  # bring more people into the picture
+    r = ClipRenderer(seed=11, n_frames=12, size=(640, 360), motion=m, cutaways=False)
     return r, [r.frame(i) for i in range(0, 12, 3)]
 
 
