@@ -270,7 +270,7 @@ def write_video(path: str | os.PathLike, frames: Iterator[np.ndarray] | list[np.
     import av
 
     n = 0
-    with av.open(str(path), "w") as out:
+    with av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
         stream = None
         for img in frames:
             if stream is None:
@@ -279,7 +279,6 @@ def write_video(path: str | os.PathLike, frames: Iterator[np.ndarray] | list[np.
                 stream.width, stream.height = w - w % 2, h - h % 2
                 stream.pix_fmt = "yuv420p"
                 stream.options = {"crf": str(crf), "preset": "veryfast"}
-                out.options = {"movflags": "+faststart"}
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[: stream.height, : stream.width]),
                                                format="bgr24")
             for packet in stream.encode(frame):

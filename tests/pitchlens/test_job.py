@@ -1,0 +1,79 @@
+"""The processing job: a real clip through the real model into the real store; resume after a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pyarrow.compute as pc
+
+from pitchlens.config import load_config
+from pitchlens.job import default_match_id, process_video
+from pitchlens.store import Store
+from tests.conftest import make_clip
+
+
+def _cfg(weights, **job):
+    return load_config(overrides={"detector": {"profile": "demo", "weights": str(weights), "device": "cpu",
+                                               "imgsz": 320, "conf": 0.01},
+                                  "job": job, "video": {"batch_size": 4}})
+
+
+def test_process_writes_every_table_of_a_match(tmp_path, small_clip, yolo_weights):
+    res = process_video(small_clip, _cfg(yolo_weights), store=tmp_path, match_id="m")
+    st = Store(tmp_path)
+    m = st.read("matches", "m").to_pylist()[0]
+    assert m["frames"] == res.frames == 30 and m["status"] == "complete"
+    assert m["width"] == 320 and m["height"] == 192 and abs(m["fps"] - 25) < 1e-6
+    assert abs(m["duration"] - 1.2) < 1e-6 and len(m["source_sha256"]) == 64
+    frames = st.read("frames", "m")
+    assert frames.column("frame").to_pylist() == list(range(30))
+    det = st.read("detections", "m")
+    assert det.num_rows == res.detections
+    assert not (tmp_path / "_work" / "m").exists()  # checkpoints are removed once the match has landed
+
+
+def test_stride_and_range(tmp_path, small_clip, yolo_weights):
+    process_video(small_clip, _cfg(yolo_weights), store=tmp_path, match_id="s", start=0.2, end=1.0, stride=3)
+    frames = Store(tmp_path).read("frames", "s").column("frame").to_pylist()
+    assert frames == [6, 9, 12, 15, 18, 21, 24]
+
+
+def test_default_match_id():
+    assert default_match_id("/x/My Match (2024).mp4") == "My_Match_2024"
+
+
+def test_killed_job_resumes_without_redetecting(tmp_path, yolo_weights):
+    clip = make_clip(tmp_path / "long.mp4", n=80)
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text(f"detector:\n  profile: demo\n  weights: {yolo_weights}\n  device: cpu\n  imgsz: 320\n"
+                        "  conf: 0.01\njob:\n  chunk_frames: 8\nvideo:\n  batch_size: 4\n")
+    store = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-m", "pitchlens.cli", "process", str(clip), "--store", str(store),
+                             "--match-id", "r", "--config", str(cfg_file), "--quiet"], cwd=os.getcwd())
+    work = store / "_work" / "r"
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None and len(list(work.glob("chunk-*.parquet"))) < 3:
+        time.sleep(0.2)
+    assert proc.poll() is None, "job finished before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    chunks = list(work.glob("chunk-*.parquet"))
+    assert len(chunks) >= 3
+    assert Store(store).match_ids() == []  # nothing half-written in the store
+    cfg = load_config(cfg_file)
+    res = process_video(clip, cfg, store=store, match_id="r")
+    assert res.resumed_frames >= 24 and res.frames == 80
+    resumed = Store(store).read("detections", "r")
+    fresh_store = tmp_path / "fresh"
+    process_video(clip, cfg, store=fresh_store, match_id="r")
+    fresh = Store(fresh_store).read("detections", "r")
+    assert resumed.num_rows == fresh.num_rows
+    key = ["frame", "cls", "x1", "y1"]
+    a = resumed.select(key).sort_by([(k, "ascending") for k in key])
+    b = fresh.select(key).sort_by([(k, "ascending") for k in key])
+    assert a.column("frame").equals(b.column("frame"))
+    assert (pc.max(pc.abs(pc.subtract(a.column("x1"), b.column("x1")))).as_py() or 0.0) < 0.5
