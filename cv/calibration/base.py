@@ -1,0 +1,94 @@
+"""The calibrator interface, its configuration and the per-frame result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+METHODS = ("lines", "keypoints", "manual")
+
+
+@dataclass
+class CalibrationConfig:
+    """Settings of every calibrator (the ``calibration:`` section of the config)."""
+
+    method: str = "lines"
+    work_width: int = 640
+    refine_every: int = 1
+    min_inliers: int = 40
+    max_residual: float = 4.0
+    gate_px: float = 25.0
+    max_rejects: int = 5
+    smoothing: float = 0.0
+    cut_threshold: float = 0.5
+    min_grass_share: float = 0.35
+    closeup_person_height: float = 0.3
+    init_every: int = 0
+    keypoint_weights: str | None = None
+    keypoint_map: dict[int, str] | list[str] | None = None
+    keypoint_conf: float = 0.5
+    keypoint_every: int = 10
+    keypoint_device: str | None = None
+    manual_points: list[list[float]] | None = None
+    pitch_length: float = 105.0
+    pitch_width: float = 68.0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> CalibrationConfig:
+        """Build from a config mapping; unknown keys are a ConfigError."""
+        from pitchlens.errors import ConfigError
+
+        d = dict(d or {})
+        names = set(cls.__dataclass_fields__)
+        bad = sorted(set(d) - names)
+        if bad:
+            raise ConfigError(f"calibration.{bad[0]}: unknown key (known: {', '.join(sorted(names))})")
+        cfg = cls(**d)
+        if cfg.method not in METHODS:
+            raise ConfigError(f"calibration.method: {cfg.method!r} is not one of {', '.join(METHODS)}")
+        return cfg
+
+
+@dataclass
+class FrameCalibration:
+    """The calibration of one frame.
+
+    ``H`` maps pitch metres (x, y, 1) to pixels (u, v, 1) of the original frame, or is None
+    when the frame is not from the main camera or cannot be calibrated.
+    """
+
+    frame: int
+    t: float
+    shot: str
+    H: np.ndarray | None
+    method: str
+    residual: float = float("nan")
+    inliers: int = 0
+    usable: bool = False
+    cut: bool = False
+
+    def row(self) -> dict:
+        """A row of the ``frames`` table (without ``match_id``)."""
+        return {
+            "frame": self.frame,
+            "t": self.t,
+            "shot": self.shot,
+            "homography": None if self.H is None else [float(v) for v in np.asarray(self.H).ravel()],
+            "calib_method": self.method,
+            "calib_residual": None if not np.isfinite(self.residual) else float(self.residual),
+            "calib_inliers": int(self.inliers),
+            "usable": bool(self.usable),
+        }
+
+
+class Calibrator(Protocol):
+    """Anything that calibrates frames in order."""
+
+    def update(
+        self, image: np.ndarray, frame: int = 0, t: float = 0.0, boxes: np.ndarray | None = None
+    ) -> FrameCalibration: ...
+
+    def reset(self) -> None: ...
