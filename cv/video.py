@@ -182,6 +182,23 @@ class VideoReader:
             if i % self.stride == 0:
                 yield i, t, img
 
+    def check_complete(self, tolerance: float = 0.5) -> str | None:
+        """After decoding to the end: why the file looks cut short, or None.
+
+        A decode error mid-stream is reported as such; a file whose last decoded frame lies well
+        before the duration its container claims (and before ``end``) is reported as truncated.
+        """
+        if self.stopped:
+            return self.stopped
+        claimed = self.info.duration_claimed
+        if claimed is None or self.last_t is None:
+            return None
+        goal = min(claimed, self.end) if self.end is not None else claimed
+        if goal - self.last_t > tolerance + 1.0 / self.info.fps:
+            return (f"truncated: decoded {self.decoded} frames up to t={self.last_t:.2f}s "
+                    f"of {claimed:.2f}s the container claims")
+        return None
+
     def batches(self, size: int = 16) -> Iterator[FrameBatch]:
         """Decoded frames in batches of at most ``size`` (memory stays bounded)."""
         buf: list[tuple[int, float, np.ndarray]] = []

@@ -83,7 +83,10 @@ def process(
         console.print(f"[green]{res.match_id}[/]: {res.frames} frames, {res.detections} detections, "
                       f"{res.tracks} track points in {res.seconds:.1f}s ({stages}); status {res.status}")
     if res.status != "complete":
-        console.print(f"[yellow]warning[/]: {video}: {res.status}")
+        console.print(f"[red]error[/]: {video}: {res.status.removeprefix('partial: ')} "
+                      f"(the {res.frames} decoded frames are stored as match {res.match_id}, status partial)",
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(3)
 
 
 @app.command()

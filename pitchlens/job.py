@@ -294,7 +294,8 @@ def process_video(
         tables.update(_optional_tactics(tracks_table, match_id, info.fps / stride, cfg))
     timing["tactics"] = time.perf_counter() - t0
 
-    status = "complete" if reader.stopped is None else f"partial: {reader.stopped}"
+    why = reader.check_complete()
+    status = "complete" if why is None else f"partial: {why}"
     decoded_t = reader.last_t or 0.0
     first_t = frames_rows["t"][0]
     n_fr = len(frames_rows["frame"])

@@ -85,9 +85,21 @@ def test_corrupt_video_is_kept_partial(tmp_path, demo_args, capsys):
     path.write_bytes(bytes(data))
     store = tmp_path / "store"
     code, out, err = run(["process", path, "--store", store, "--match-id", "c", *demo_args], capsys)
-    assert code == 0
+    _assert_one_line_error(code, err, "noisy.mp4", "decode error after")
     m = Store(store).read("matches", "c").to_pylist()[0]
     assert m["status"].startswith("partial") and 0 < m["frames"] < 40
+
+
+def test_truncated_video_is_kept_partial(tmp_path, demo_args, capsys):
+    full = make_clip(tmp_path / "full.mp4", n=50)
+    cut = tmp_path / "cut.mp4"
+    data = full.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    store = tmp_path / "store"
+    code, out, err = run(["process", cut, "--store", store, "--match-id", "t", *demo_args], capsys)
+    _assert_one_line_error(code, err, "cut.mp4", "truncated")
+    m = Store(store).read("matches", "t").to_pylist()[0]
+    assert m["status"].startswith("partial: truncated") and 0 < m["frames"] < 50
 
 
 def test_bad_weights(tmp_path, small_clip, capsys):
