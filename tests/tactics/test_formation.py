@@ -85,3 +85,17 @@ def test_window_pipeline_turns_an_attacking_minus_x_block():
     r = out["formation_roles"]
     lb = [r["role"][i] for i in range(len(r["role"])) if r["track_id"][i] == 10]
     assert lb and set(lb) == {"LB"}
+
+
+def test_simulated_match_formations_in_and_out_of_possession():
+    from .synth import simulated_match
+
+    out = analyse(simulated_match(300.0, 5.0, home="4-2-3-1", away="3-5-2"), 5.0)
+    fm = out["formations"]
+    labels = {(fm["team"][i], fm["in_possession"][i]) : set() for i in range(len(fm["team"]))}
+    for i in range(len(fm["team"])):
+        labels[(fm["team"][i], fm["in_possession"][i])].add(fm["formation"][i])
+    assert labels == {("home", True): {"4-2-3-1"}, ("home", False): {"4-2-3-1"},
+                      ("away", True): {"3-5-2"}, ("away", False): {"3-5-2"}}
+    kinds = set(fm["window_kind"])
+    assert kinds == {"fixed", "possession"}
