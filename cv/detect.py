@@ -71,6 +71,7 @@ class DetectorSettings:
     max_det: int = 100
     half: bool = True
     device: str = "auto"
+    backend: str = "auto"  # auto | torch (own batched pre/post-processing on the device) | ultralytics (predict)
 
 
 class Detector:
@@ -102,12 +103,27 @@ class Detector:
             )
         self.model_classes = sorted(self.lut)
         self.half = bool(self.settings.half and self.device.startswith("cuda"))
+        backend = self.settings.backend
+        if backend not in ("auto", "torch", "ultralytics"):
+            raise WeightsError(f"detector.backend: must be auto, torch or ultralytics, got {backend!r}")
+        self._fast = None
+        if backend in ("auto", "torch") and is_torch_module(self.model):
+            self._fast = BatchedYOLO(self.model, self.device, self.half, self.settings, self.model_classes)
+        elif backend == "torch":
+            raise WeightsError(f"{weights}: the torch backend needs a PyTorch (.pt) model")
+        self.backend = "torch" if self._fast is not None else "ultralytics"
 
     def __call__(self, images: Sequence[np.ndarray] | np.ndarray) -> list[sv.Detections]:
         """Detect on a batch of BGR uint8 images; returns one Detections per image."""
+        if isinstance(images, np.ndarray) and images.ndim == 4 and self._fast is not None:
+            if len(images) == 0:
+                return []
+            return [self._from_tensor(t) for t in self._fast(images)]
         imgs = list(images)
         if not imgs:
             return []
+        if self._fast is not None:
+            return [self._from_tensor(t) for t in self._fast(np.stack(imgs))]
         s = self.settings
         h, w = imgs[0].shape[:2]
         imgsz = min(s.imgsz, int(np.ceil(max(h, w) / 32) * 32))  # never upsample small frames
@@ -119,6 +135,19 @@ class Detector:
             classes=self.model_classes, verbose=False, batch=len(imgs), **kw,
         )
         return [self._convert(r) for r in results]
+
+    def _from_tensor(self, t) -> sv.Detections:
+        a = t.float().cpu().numpy()
+        if len(a) == 0:
+            return empty_detections()
+        cls = a[:, 5].astype(int)
+        keep = np.array([c in self.lut for c in cls], dtype=bool)
+        a, cls = a[keep], cls[keep]
+        if len(a) == 0:
+            return empty_detections()
+        roles = np.array([self.lut[c] for c in cls], dtype=int)
+        return sv.Detections(xyxy=a[:, :4].astype(np.float32), confidence=a[:, 4].astype(np.float32),
+                             class_id=roles, data={"class_name": np.array([CLASSES[r] for r in roles], dtype=object)})
 
     def _convert(self, result) -> sv.Detections:
         det = sv.Detections.from_ultralytics(result)
@@ -169,3 +198,79 @@ def load_yolo(weights: str, profile: str = "coco"):
     if not getattr(model, "names", None):
         raise WeightsError(f"{weights}: model has no class names")
     return model
+
+
+def is_torch_module(model) -> bool:
+    """Whether an ultralytics model wraps a plain PyTorch network (a .pt or YAML model)."""
+    import torch
+
+    return isinstance(getattr(model, "model", None), torch.nn.Module)
+
+
+class BatchedYOLO:
+    """YOLO inference with pre- and post-processing done as batched tensor ops on the model's device.
+
+    Letterboxing, BGR->RGB, normalisation and box rescaling run on whole batches (on the GPU when
+    there is one), leaving no per-frame Python in the hot path; NMS is ultralytics' own. Input is a
+    uint8 BGR batch (B, H, W, 3), as a numpy array or a torch tensor already on the device (for
+    frames decoded on the GPU). Output: one (N, 6) tensor per image: x1, y1, x2, y2, conf, class.
+    """
+
+    def __init__(self, yolo, device: str, half: bool, settings: DetectorSettings, classes: list[int]) -> None:
+        import torch
+
+        self.torch = torch
+        net = yolo.model
+        net = net.fuse() if hasattr(net, "fuse") else net
+        self.net = net.to(device).eval()
+        self.device = torch.device(device)
+        self.half = half
+        if half:
+            self.net = self.net.half()
+        self.stride = int(max(getattr(net, "stride", torch.tensor([32])).max().item(), 32))
+        self.end2end = bool(getattr(net, "end2end", False))
+        self.settings = settings
+        self.classes = classes
+        self.nc = len(getattr(yolo, "names", {}) or {})
+
+    def letterbox(self, x, imgsz: int):
+        """Resize a float (B, 3, H, W) batch to fit ``imgsz`` keeping aspect, pad to a stride multiple.
+
+        Returns the padded batch, the scale ratio and the (left, top) padding, matching ultralytics'
+        LetterBox with ``auto=True``.
+        """
+        import torch.nn.functional as F
+
+        h, w = x.shape[-2:]
+        r = min(imgsz / h, imgsz / w)
+        nh, nw = int(round(h * r)), int(round(w * r))
+        dw, dh = (imgsz - nw) % self.stride / 2, (imgsz - nh) % self.stride / 2
+        if (nh, nw) != (h, w):
+            x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False)
+        top, bottom = int(round(dh - 0.1)), int(round(dh + 0.1))
+        left, right = int(round(dw - 0.1)), int(round(dw + 0.1))
+        if top or bottom or left or right:
+            x = F.pad(x, (left, right, top, bottom), value=114 / 255)
+        return x, r, (left, top)
+
+    def __call__(self, images) -> list:
+        from ultralytics.utils.nms import non_max_suppression
+
+        torch = self.torch
+        s = self.settings
+        with torch.inference_mode():
+            x = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(images))
+            x = x.to(self.device, non_blocking=True).permute(0, 3, 1, 2).flip(1)
+            x = (x.half() if self.half else x.float()).div_(255)
+            h, w = x.shape[-2:]
+            imgsz = min(s.imgsz, int(np.ceil(max(h, w) / 32) * 32))
+            x, r, (left, top) = self.letterbox(x, imgsz)
+            preds = self.net(x)
+            out = non_max_suppression(preds, s.conf, s.iou, self.classes, max_det=s.max_det, end2end=self.end2end)
+            res = []
+            for d in out:
+                d = d[:, :6].clone()
+                d[:, [0, 2]] = ((d[:, [0, 2]] - left) / r).clamp(0, w)
+                d[:, [1, 3]] = ((d[:, [1, 3]] - top) / r).clamp(0, h)
+                res.append(d)
+            return res

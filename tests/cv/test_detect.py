@@ -72,3 +72,45 @@ def test_resolve_weights_looks_in_weights_dir(tmp_path):
     (tmp_path / "m.pt").write_bytes(b"x")
     assert resolve_weights("m.pt", [tmp_path]) == str(tmp_path / "m.pt")
     assert resolve_weights("yolo11m.pt", [tmp_path]) == "yolo11m.pt"
+
+
+def _synthetic_frames(n: int = 2):
+    from pitchlens.synth.render import render_frames
+
+    frames = []
+    for img, _ in render_frames(seed=4242, n=n, size=(640, 384)):
+        frames.append(img)
+    return np.stack(frames)
+
+
+def test_batched_torch_path_matches_ultralytics_predict(yolo_weights):
+    """The device-side batched pre/post-processing finds the boxes ultralytics' predict finds."""
+    imgs = _synthetic_frames(2)
+    s = DetectorSettings(imgsz=640, conf=0.25, device="cpu")
+    fast = Detector(str(yolo_weights), "demo", settings=DetectorSettings(**{**s.__dict__, "backend": "torch"}))
+    slow = Detector(str(yolo_weights), "demo", settings=DetectorSettings(**{**s.__dict__, "backend": "ultralytics"}))
+    assert fast.backend == "torch" and slow.backend == "ultralytics"
+    a, b = fast(imgs), slow(imgs)
+    import supervision as sv
+
+    for da, db in zip(a, b):
+        strong = db.confidence > 0.4
+        if strong.sum() == 0:
+            continue
+        iou = sv.box_iou_batch(db.xyxy[strong], da.xyxy) if len(da) else np.zeros((strong.sum(), 1))
+        assert (iou.max(axis=1) > 0.9).mean() >= 0.95
+        assert abs(len(da) - len(db)) <= max(2, 0.1 * len(db))
+
+
+def test_letterbox_matches_ultralytics(yolo_weights):
+    import torch
+    from ultralytics.data.augment import LetterBox
+
+    det = Detector(str(yolo_weights), "demo", settings=DetectorSettings(device="cpu", backend="torch"))
+    img = _synthetic_frames(1)[0]
+    ref = LetterBox(640, auto=True, stride=32)(image=img)
+    x = torch.from_numpy(img[None]).permute(0, 3, 1, 2).float() / 255
+    ours, r, pad = det._fast.letterbox(x, 640)
+    ours = (ours[0].permute(1, 2, 0).numpy() * 255)
+    assert ours.shape == ref.shape
+    assert np.abs(ours - ref.astype(np.float32)).mean() < 2.0
