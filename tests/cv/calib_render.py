@@ -12,8 +12,9 @@ import numpy as np
 from cv.camera import Camera
 from cv.pitch import DEFAULT_PITCH, LINE_WIDTH
 
-PPM = 20.0  # texture pixels per metre
-MARGIN = 12.0  # metres of run-off drawn around the pitch
+PPM = 16.0  # texture pixels per metre
+MARGIN = 30.0  # metres drawn around the pitch: 10 m of run-off, then stands (flattened onto the ground plane)
+RUNOFF = 10.0
 
 
 def _texture(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -30,6 +31,12 @@ def _texture(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     tex = np.broadcast_to(tex, (th, tw, 3)).astype(np.float32).copy()
     tex += rng.normal(0, 5, (th // 4 + 1, tw // 4 + 1, 1)).repeat(4, 0).repeat(4, 1)[:th, :tw]
     img = np.clip(tex, 0, 255).astype(np.uint8)
+    # stands beyond the run-off: coarse crowd noise, fixed per seed so that it moves with the camera
+    crowd = rng.integers(20, 200, (th // 6 + 1, tw // 6 + 1, 3), dtype=np.uint8).repeat(6, 0).repeat(6, 1)[:th, :tw]
+    ys, xs_ = np.mgrid[0:th, 0:tw]
+    px, py = xs_ / PPM - L, W - ys / PPM
+    out_ = (np.abs(px) > DEFAULT_PITCH.half_length + RUNOFF) | (np.abs(py) > DEFAULT_PITCH.half_width + RUNOFF)
+    img[out_] = crowd[out_]
     lw = max(1, int(round(LINE_WIDTH * PPM)))
     for m in DEFAULT_PITCH.markings:
         pts = (np.hstack([m.points, np.ones((len(m.points), 1))]) @ T.T)[:, :2]
@@ -56,10 +63,8 @@ def render(cam: Camera, seed: int = 0, players: int = 12, rng: np.random.Generat
     Himg = H @ np.linalg.inv(T)
     w, h = cam.width, cam.height
     rng = rng or np.random.default_rng(seed + 1)
-    # background: stands with crowd noise and a row of boards
-    yy, xx = np.mgrid[0:h, 0:w]
-    crowd = rng.integers(0, 255, (h // 3 + 1, w // 3 + 1, 3), dtype=np.uint8).repeat(3, 0).repeat(3, 1)[:h, :w]
-    bg = (0.5 * crowd + 0.5 * np.array([60, 50, 70])).astype(np.uint8)
+    # background beyond the drawn ground: a plain dark roof
+    bg = np.full((h, w, 3), (60, 50, 70), np.uint8)
     # supersample twice to keep thin far lines continuous
     H2 = np.array([[2.0, 0, 0.5], [0, 2.0, 0.5], [0, 0, 1]]) @ Himg
     out = cv2.warpPerspective(tex, H2, (2 * w, 2 * h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
