@@ -18,6 +18,21 @@ class Effects:
         self.k1 = k1
         self.noise = [rng.normal(0, noise_sigma, (h, w, 1)).astype(np.int16) for _ in range(3)] if noise_sigma else []
         self.maps = _distortion_maps(w, h, k1) if k1 else None
+        # colour grading: white balance, gamma and contrast as one lookup table; optional vignette
+        gains = rng.uniform(0.92, 1.08, 3)
+        gamma = rng.uniform(0.85, 1.15)
+        contrast = rng.uniform(0.9, 1.12)
+        x = np.arange(256, dtype=np.float64) / 255.0
+        lut = [np.clip(((x ** gamma - 0.5) * contrast + 0.5) * g, 0, 1) * 255 for g in gains]
+        self.lut = np.stack(lut, axis=1).astype(np.uint8)[:, None, :]  # (256, 1, 3) for cv2.LUT
+        vig = rng.uniform(0.0, 0.3) if rng.random() < 0.6 else 0.0
+        if vig > 0.02:
+            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+            r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+            v = np.clip(1 - vig * r2 / 2, 0, 1) * 255
+            self.vignette = cv2.cvtColor(v.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+        else:
+            self.vignette = None
 
     def camera_blur(self, img: np.ndarray, px: float) -> np.ndarray:
         """Horizontal smear of ``px`` pixels (times the clip's shutter factor) from a panning camera."""
@@ -27,7 +42,10 @@ class Effects:
         return img
 
     def finish(self, img: np.ndarray, index: int) -> np.ndarray:
-        """Optics softness, sensor noise and (optionally) a JPEG round trip."""
+        """Colour grading, vignette, optics softness, sensor noise and (optionally) a JPEG round trip."""
+        img = cv2.LUT(img, self.lut)
+        if self.vignette is not None:
+            img = cv2.multiply(img, self.vignette, scale=1 / 255.0)
         if self.blur_sigma > 0.25:
             img = cv2.GaussianBlur(img, (0, 0), self.blur_sigma)
         if self.noise:

@@ -16,6 +16,7 @@ from cv.pitch import DEFAULT_PITCH, GOAL_HEIGHT, GOAL_WIDTH, LINE_WIDTH, PitchMo
 from pitchlens.synth.geometry import NEAR, TexturedPlane, cam_to_px, densify, strip_polygons, to_cam
 
 GROUND_PPM = 10.0  # texture pixels per metre of the ground plane
+CROWD_PPM = 16.0  # texture pixels per metre of the stands
 
 
 @dataclass
@@ -170,23 +171,23 @@ class Stadium:
         wall = float(rng.uniform(1.2, 3.0))  # front wall below the first row
         length = 2 * self.end_x + 30
         far = _crowd(rng, length, depth, colors, self.style.night)
-        du = np.array([1.0, 0, 0]) / 10.0
-        dv = np.array([0, -np.cos(np.arctan(rise)), -np.sin(np.arctan(rise))]) / 10.0
+        du = np.array([1.0, 0, 0]) / CROWD_PPM
+        dv = np.array([0, -np.cos(np.arctan(rise)), -np.sin(np.arctan(rise))]) / CROWD_PPM
         top = np.array([-length / 2, self.far_y + 1.5 + depth * np.cos(np.arctan(rise)),
                         wall + depth * np.sin(np.arctan(rise))])
         out.append(TexturedPlane(far, top, du, dv))
-        out.append(TexturedPlane(_wall(rng, length, wall), (-length / 2, self.far_y + 1.5, wall), du,
+        out.append(TexturedPlane(_wall(rng, length, wall), (-length / 2, self.far_y + 1.5, wall), (0.1, 0, 0),
                                  (0, 0, -0.1)))
         for sgn in (-1.0, 1.0):
             span = 2 * self.far_y + 20
             tex = _crowd(rng, span, depth * 0.8, colors, self.style.night)
             x_top = sgn * (self.end_x + 1.5 + depth * 0.8 * np.cos(np.arctan(rise)))
             z_top = wall + depth * 0.8 * np.sin(np.arctan(rise))
-            u = np.array([0, -sgn, 0]) / 10.0
-            v = np.array([-sgn * np.cos(np.arctan(rise)), 0, -np.sin(np.arctan(rise))]) / 10.0
+            u = np.array([0, -sgn, 0]) / CROWD_PPM
+            v = np.array([-sgn * np.cos(np.arctan(rise)), 0, -np.sin(np.arctan(rise))]) / CROWD_PPM
             out.append(TexturedPlane(tex, (x_top, sgn * span / 2 - sgn * 8, z_top), u, v))
             out.append(TexturedPlane(_wall(rng, span, wall), (sgn * (self.end_x + 1.5), sgn * span / 2 - sgn * 8,
-                                                              wall), u, (0, 0, -0.1)))
+                                                              wall), u * CROWD_PPM / 10, (0, 0, -0.1)))
         return out
 
     def _boards(self, rng: np.random.Generator, far: bool) -> list[TexturedPlane]:
@@ -308,37 +309,52 @@ def darken(img: np.ndarray, mask: np.ndarray) -> None:
 
 
 def _crowd(rng: np.random.Generator, length: float, depth: float, colors, night: bool) -> np.ndarray:
-    """A crowd texture (10 px per metre): rows of spectators in mixed and team colours, aisles, seats."""
-    cols, rows = int(length / 0.55), int(depth / 0.85)
-    palette = np.array([[40, 40, 40], [230, 230, 230], [60, 60, 160], [150, 90, 40], [40, 120, 200],
-                        [90, 90, 90], [30, 30, 120], [200, 170, 140]], np.float32)
-    c = palette[rng.integers(0, len(palette), (rows, cols))]
-    team = rng.random((rows, cols))
-    bias = _low_freq(rng, (rows, cols), (3, max(2, cols // 60)))
-    c[team < 0.35 + 0.2 * np.tanh(bias)] = np.asarray(colors[0], np.float32)
-    c[team > 0.85 - 0.1 * np.tanh(bias)] = np.asarray(colors[1], np.float32)
-    empty = _low_freq(rng, (rows, cols), (4, max(2, cols // 40))) > rng.uniform(0.6, 1.6)
+    """A crowd texture (CROWD_PPM px per metre): rows of seated spectators (head and shoulders) in everyday and
+    team colours, clusters of fans, empty blocks, aisles, and the shadow of the roof."""
+    cw, ch = 8, 13  # cell: 0.5 m wide, 0.8 m deep
+    cols, rows = int(length * CROWD_PPM / cw), int(depth * CROWD_PPM / ch)
+    palette = np.array([[25, 25, 25], [50, 45, 40], [70, 60, 50], [200, 200, 200], [110, 110, 110], [90, 50, 30],
+                        [40, 40, 110], [60, 90, 120], [150, 150, 160], [30, 60, 30]], np.float32)
+    shirt = palette[rng.integers(0, len(palette), (rows, cols))]
+    fan = _low_freq(rng, (rows, cols), (3, max(2, cols // 40)))
+    home = rng.random((rows, cols)) < np.clip(0.35 + 0.4 * np.tanh(fan), 0, 0.9)
+    away = ~home & (rng.random((rows, cols)) < np.clip(0.25 - 0.4 * np.tanh(fan), 0, 0.6))
+    shirt[home] = np.asarray(colors[0], np.float32) * rng.uniform(0.6, 1.0, (int(home.sum()), 1))
+    shirt[away] = np.asarray(colors[1], np.float32) * rng.uniform(0.6, 1.0, (int(away.sum()), 1))
+    skin = np.array([[180, 200, 230], [130, 160, 200], [80, 110, 150], [50, 70, 100]], np.float32)
+    head = skin[rng.integers(0, len(skin), (rows, cols))]
+    hair = rng.random((rows, cols)) < 0.6
+    head[hair] = head[hair] * 0.25
+    empty = _low_freq(rng, (rows, cols), (4, max(2, cols // 30))) > rng.uniform(0.5, 1.8)
     seat = rng.uniform(40, 200, 3).astype(np.float32)
-    c[empty] = seat
-    c *= rng.uniform(0.6, 1.1, (rows, cols, 1)).astype(np.float32)
-    big = cv2.resize(c, (int(length * 10), int(depth * 10)), interpolation=cv2.INTER_NEAREST)
-    # heads: a skin-toned dot in the upper part of every cell
-    cell_h, cell_w = big.shape[0] / rows, big.shape[1] / cols
-    yy = (np.arange(big.shape[0]) % cell_h) / cell_h
-    xx = (np.arange(big.shape[1]) % cell_w) / cell_w
-    head = (yy[:, None] < 0.4) & (np.abs(xx[None, :] - 0.5) < 0.3)
-    occupied = cv2.resize((~empty).astype(np.uint8), (big.shape[1], big.shape[0]), interpolation=cv2.INTER_NEAREST)
-    head &= occupied > 0
-    big[head] = big[head] * 0.3 + np.array([110, 140, 190], np.float32) * 0.7
-    big[yy > 0.9] *= 0.55  # row edges
-    for x in rng.uniform(0, big.shape[1], int(length / 18)).astype(int):  # aisles
-        big[:, x: x + 12] = big[:, x: x + 12] * 0.2 + 130
-    shade = np.linspace(0.45 if not night else 0.3, 1.0, big.shape[0])[:, None, None]  # roof shadow at the top
-    big *= shade
-    if night:
-        big *= 0.7
-    big = cv2.GaussianBlur(big, (0, 0), 0.6)
-    return np.clip(big, 0, 255).astype(np.uint8)
+    H, Wd = rows * ch, cols * cw
+    up = lambda a: cv2.resize(a, (Wd, H), interpolation=cv2.INTER_NEAREST)  # noqa: E731
+    tile_torso = np.zeros((ch, cw), np.float32)
+    cv2.ellipse(tile_torso, (4, 12), (4, 6), 0, 180, 360, 1.0, -1)
+    tile_head = np.zeros((ch, cw), np.float32)
+    cv2.circle(tile_head, (4, 4), 2, 1.0, -1)
+    torso_m = np.tile(tile_torso, (rows, cols))
+    head_m = np.tile(tile_head, (rows, cols))
+    for r in range(rows):  # a little disorder: each row shifted
+        sh = int(rng.integers(-3, 4))
+        torso_m[r * ch:(r + 1) * ch] = np.roll(torso_m[r * ch:(r + 1) * ch], sh, axis=1)
+        head_m[r * ch:(r + 1) * ch] = np.roll(head_m[r * ch:(r + 1) * ch], sh, axis=1)
+    occ = up((~empty).astype(np.float32))
+    torso_m *= occ
+    head_m *= occ
+    seats = np.empty((H, Wd, 3), np.float32)
+    seats[:] = seat
+    seats *= np.where((np.arange(H) % ch) > ch - 4, 0.45, 0.8)[:, None, None]
+    seats[occ > 0] *= 0.35  # the dark gaps between seated people
+    img = seats * (1 - torso_m[..., None]) + up(shirt) * torso_m[..., None]
+    img = img * (1 - head_m[..., None]) + up(head) * head_m[..., None]
+    img *= rng.uniform(0.75, 1.05, (1, Wd, 1)).astype(np.float32) ** 0.3
+    for x in rng.uniform(0, Wd, int(length / 18)).astype(int):  # aisles
+        img[:, x: x + 16] = img[:, x: x + 16] * 0.15 + 120
+    shade = np.linspace(0.35 if not night else 0.25, 1.0, H)[:, None, None]  # roof shadow at the back
+    img *= shade * (0.75 if night else 1.0)
+    img = cv2.GaussianBlur(img, (0, 0), 0.7)
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def _wall(rng: np.random.Generator, length: float, height: float) -> np.ndarray:
