@@ -91,9 +91,12 @@ class TexturedPlane:
 
         ``mask_out`` (uint8, image size), when given, is set to 0 under the plane (used to erase identities).
         """
-        poly = polygon_px(cam, self.corners)
-        if poly is None:
+        pc = to_cam(cam, self.corners)
+        clipped = bool((pc[:, 2] < NEAR).any())
+        pc = clip_polygon(pc) if clipped else pc
+        if len(pc) < 3:
             return None
+        poly = cam_to_px(cam, pc)
         h, w = img.shape[:2]
         x0, y0 = np.floor(poly.min(axis=0)).astype(int)
         x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 1
@@ -103,6 +106,11 @@ class TexturedPlane:
         H = plane_homography(cam, self.origin, self.u, self.v)
         T = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]])
         roi = img[y0:y1, x0:x1]
+        if not clipped and self.texture.shape[2] == 3 and mask_out is None:
+            # the whole plane is in front of the camera: warp straight into the image, outside stays untouched
+            cv2.warpPerspective(self.texture, T @ H, (x1 - x0, y1 - y0), dst=roi, flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_TRANSPARENT)
+            return poly
         warped = cv2.warpPerspective(self.texture, T @ H, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
         m = np.zeros(roi.shape[:2], np.uint8)

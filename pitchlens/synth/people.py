@@ -200,10 +200,17 @@ def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, lo
     skin, hair = _shade(look.skin, exp), _shade(look.hair, exp)
     shoe = _shade((25, 25, 25), exp)
 
+    fx, fy = float(foot[0] - off[0]), float(foot[1] - off[1])
+    rx, ry, ux, uy = float(right[0]) * k, float(right[1]) * k, float(up[0]) * k, float(up[1]) * k
+
+    def q1(a) -> tuple[int, int]:  # one body point to shifted integer pixels, in plain floats (hot path)
+        a0, a1 = float(a[0]), float(a[1])
+        return int(round((fx + a0 * rx + a1 * ux) * S)), int(round((fy + a0 * ry + a1 * uy) * S))
+
     def line(a, b, color, th):
-        pa, pb = q(a)[0], q(b)[0]
-        cv2.line(roi, tuple(pa), tuple(pb), color, th, cv2.LINE_8, 3)
-        cv2.line(mask, tuple(pa), tuple(pb), 255, th, cv2.LINE_8, 3)
+        pa, pb = q1(a), q1(b)
+        cv2.line(roi, pa, pb, color, th, cv2.LINE_8, 3)
+        cv2.line(mask, pa, pb, 255, th, cv2.LINE_8, 3)
 
     def poly(p, color):
         cv2.fillPoly(roi, [q(p)], color, cv2.LINE_8, 3)
@@ -246,7 +253,7 @@ def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, lo
     draw_leg(legs[1 - back_leg], 1.0)
     draw_arm(arms[back_leg], 1.0)
     line(np.array([lean, 1.45]), np.array([lean * 1.1, 1.56]), skin, t(0.1))
-    hc = q(head_c)[0]
+    hc = np.array(q1(head_c))
     r = max(1, int(round(0.105 * ppm * k * S)))
     cv2.circle(roi, tuple(hc), r, skin, -1, cv2.LINE_8, 3)
     cv2.circle(mask, tuple(hc), r, 255, -1, cv2.LINE_8, 3)

@@ -287,25 +287,25 @@ def _project_lines(cam: Camera, lines: list) -> list[np.ndarray]:
 
 
 def _blend_color(img: np.ndarray, mask: np.ndarray, color: np.ndarray, alpha: float) -> None:
-    """Blend a flat ``color`` into ``img`` with per-pixel weight ``mask/255 * alpha``."""
-    x, y, w, h = cv2.boundingRect(mask)
-    if w == 0 or h == 0:
+    """Blend a flat ``color`` into ``img`` with per-pixel weight ``mask/255 * alpha`` (only where mask > 0)."""
+    pts = cv2.findNonZero(mask)
+    if pts is None:
         return
-    roi = img[y:y + h, x:x + w]
-    a = mask[y:y + h, x:x + w].astype(np.float32) * (alpha / 255.0)
-    flat = np.empty_like(roi)
-    flat[:] = np.clip(color, 0, 255).astype(np.uint8)
-    roi[:] = cv2.blendLinear(flat, roi, a, 1.0 - a)
+    pts = pts.reshape(-1, 2)
+    xs, ys = pts[:, 0], pts[:, 1]
+    a = mask[ys, xs].astype(np.float32)[:, None] * (alpha / 255.0)
+    img[ys, xs] = (img[ys, xs] * (1 - a) + np.clip(color, 0, 255).astype(np.float32) * a).astype(np.uint8)
 
 
 def darken(img: np.ndarray, mask: np.ndarray) -> None:
-    """Multiply ``img`` by ``1 - mask/255`` (shadows), only over the mask's bounding box."""
-    x, y, w, h = cv2.boundingRect(mask)
-    if w == 0 or h == 0:
+    """Multiply ``img`` by ``1 - mask/255`` (shadows), only where mask > 0."""
+    pts = cv2.findNonZero(mask)
+    if pts is None:
         return
-    roi = img[y:y + h, x:x + w]
-    inv = cv2.cvtColor(255 - mask[y:y + h, x:x + w], cv2.COLOR_GRAY2BGR)
-    cv2.multiply(roi, inv, dst=roi, scale=1 / 255.0)
+    pts = pts.reshape(-1, 2)
+    xs, ys = pts[:, 0], pts[:, 1]
+    f = 1.0 - mask[ys, xs].astype(np.float32)[:, None] / 255.0
+    img[ys, xs] = (img[ys, xs] * f).astype(np.uint8)
 
 
 def _crowd(rng: np.random.Generator, length: float, depth: float, colors, night: bool) -> np.ndarray:
