@@ -1,0 +1,229 @@
+"""Train the demo detector (ball / goalkeeper / player / referee) on synthetic frames.
+
+Frames are rendered at native broadcast size (1280x720) by the synthetic renderer and cut into square crops
+(e.g. 320x320) at native resolution, so the ball keeps its real 5-10 px size; the model (a slim YOLOv8-style
+network, ``configs/pitchlens-demo-model.yaml``) is trained from scratch on the crops with ultralytics and, being
+fully convolutional, runs on whole frames at native size.
+
+Seeds. Training scenes come from ``render_frames(seed)`` (each scene's renderer seed is derived from
+``SeedSequence([seed, k])``, 32-bit values), validation scenes from ``render_frames(seed + 1)``. Scene seeds
+equal to a benchmark seed (:data:`BENCHMARK_SEEDS`, used by ``bench/accuracy.py``) are skipped, so no benchmark
+clip's seed is ever trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from cv.detect import CLASSES
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_YAML = ROOT / "configs" / "pitchlens-demo-model.yaml"
+
+#: Seeds of the fixed accuracy benchmark (bench/accuracy.py); never used for training.
+BENCHMARK_SEEDS = (9001, 9002, 9003, 9004, 9005, 9006)
+
+#: Truth boxes more hidden than this, or smaller than these sizes (pixels), are neither trained on nor scored.
+MAX_OCCLUDED = 0.6
+MIN_PERSON_HEIGHT = 8.0
+MIN_BALL_SIDE = 2.0
+
+
+def keep_truth_box(role: str, x1: float, y1: float, x2: float, y2: float, occluded: float | None) -> bool:
+    """Whether a visible truth box is a fair target: not mostly occluded and not tiny (same rule for eval)."""
+    if occluded is not None and occluded > MAX_OCCLUDED:
+        return False
+    w, h = x2 - x1, y2 - y1
+    if role == "ball":
+        return min(w, h) >= MIN_BALL_SIDE
+    return h >= MIN_PERSON_HEIGHT and w >= 2
+
+
+@dataclass
+class TrainSettings:
+    """Everything a training run is made from (written beside the weights)."""
+
+    images: int = 1200  # training crops
+    epochs: int = 8
+    imgsz: int = 320  # crop side and training size
+    seed: int = 1000
+    crops_per_frame: int = 3
+    val_fraction: float = 0.1
+    batch: int = 16
+    device: str = "cpu"
+    workers: int = 1
+    frame_size: tuple[int, int] = (1280, 720)
+    scene_frames: int = 6
+    scene_stride: int = 15
+    hours: float | None = None  # wall-clock training budget; when set it overrides epochs (ultralytics' ``time``)
+
+
+def _scene_seed(base: int, k: int) -> int:
+    return int(np.random.SeedSequence([int(base), k]).generate_state(1)[0])
+
+
+def render_training_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720), scene_frames: int = 6,
+                           stride: int = 15) -> Iterator[tuple[np.ndarray, dict]]:
+    """``n`` frames with truth from fresh scenes (kits, light, camera, cut-aways decided per scene seed)."""
+    from pitchlens.synth.render import render_frames
+
+    done = 0
+    for img, truth in render_frames(seed, 10**9, size=size, cutaways=None, scene_frames=scene_frames,
+                                    stride=stride, randomize=True):
+        if truth["frame"].get("scene_seed") in BENCHMARK_SEEDS:
+            continue
+        yield img, truth
+        done += 1
+        if done >= n:
+            return
+
+
+def crop_windows(rng: np.random.Generator, objects: list[dict], size: tuple[int, int], crop: int,
+                 n: int) -> list[tuple[int, int]]:
+    """Top-left corners of ``n`` crops: the first around the ball (or a person), the rest anywhere."""
+    w, h = size
+    out = []
+    vis = [o for o in objects if o.get("visible")]
+    ball = [o for o in vis if o["role"] == "ball"]
+    for i in range(n):
+        anchor = (ball or vis)[0] if i == 0 and (ball or vis) else None
+        if anchor is None and i == 1 and vis:
+            anchor = vis[int(rng.integers(len(vis)))]
+        if anchor is not None:
+            cx = (anchor["x1"] + anchor["x2"]) / 2 + rng.uniform(-0.4, 0.4) * crop
+            cy = (anchor["y1"] + anchor["y2"]) / 2 + rng.uniform(-0.4, 0.4) * crop
+            x0, y0 = int(cx - crop / 2), int(cy - crop / 2)
+        else:
+            x0, y0 = int(rng.integers(0, max(1, w - crop + 1))), int(rng.integers(0, max(1, h - crop + 1)))
+        out.append((int(np.clip(x0, 0, max(0, w - crop))), int(np.clip(y0, 0, max(0, h - crop)))))
+    return out
+
+
+def yolo_labels(objects: list[dict], x0: int, y0: int, crop: int) -> list[str]:
+    """YOLO label lines (class cx cy w h, normalised) for the fair truth boxes inside a crop."""
+    lines = []
+    for o in objects:
+        if not o.get("visible") or o.get("x1") is None:
+            continue
+        if not keep_truth_box(o["role"], o["x1"], o["y1"], o["x2"], o["y2"], o.get("occluded")):
+            continue
+        a = np.array([o["x1"] - x0, o["y1"] - y0, o["x2"] - x0, o["y2"] - y0], dtype=float)
+        b = np.clip(a, 0, crop)
+        area = (a[2] - a[0]) * (a[3] - a[1])
+        if area <= 0 or (b[2] - b[0]) * (b[3] - b[1]) < 0.5 * area:
+            continue
+        cls = CLASSES.index(o["role"])
+        cx, cy = (b[0] + b[2]) / 2 / crop, (b[1] + b[3]) / 2 / crop
+        lines.append(f"{cls} {cx:.6f} {cy:.6f} {(b[2] - b[0]) / crop:.6f} {(b[3] - b[1]) / crop:.6f}")
+    return lines
+
+
+def build_split(root: Path | str, split: str, n_img: int, base_seed: int, s: TrainSettings,
+                progress: Callable[[str], None] | None = None) -> int:
+    """Render frames from ``base_seed`` and write ``n_img`` crops with labels under ``root/{images,labels}/split``."""
+    root = Path(root)
+    (root / "images" / split).mkdir(parents=True, exist_ok=True)
+    (root / "labels" / split).mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([int(base_seed), 7])
+    n_frames = math.ceil(n_img / s.crops_per_frame)
+    written = 0
+    for fi, (img, truth) in enumerate(render_training_frames(base_seed, n_frames, s.frame_size, s.scene_frames,
+                                                             s.scene_stride)):
+        objects = truth["objects"]
+        for ci, (x0, y0) in enumerate(crop_windows(rng, objects, s.frame_size, s.imgsz, s.crops_per_frame)):
+            if written >= n_img:
+                break
+            name = f"{split}_{fi:05d}_{ci}"
+            tile = img[y0:y0 + s.imgsz, x0:x0 + s.imgsz]
+            cv2.imwrite(str(root / "images" / split / f"{name}.jpg"), tile, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            (root / "labels" / split / f"{name}.txt").write_text("\n".join(yolo_labels(objects, x0, y0, s.imgsz)))
+            written += 1
+        if progress and (fi + 1) % 20 == 0:
+            progress(f"{split}: rendered {fi + 1}/{n_frames} frames")
+    return written
+
+
+def write_data_yaml(root: Path | str) -> Path:
+    """The ultralytics ``data.yaml`` of a dataset folder (train/val splits, the four class names)."""
+    import yaml
+
+    root = Path(root)
+    data = {"path": str(root.resolve()), "train": "images/train", "val": "images/val",
+            "names": dict(enumerate(CLASSES))}
+    (root / "data.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return root / "data.yaml"
+
+
+def build_dataset(root: Path | str, s: TrainSettings, progress: Callable[[str], None] | None = None) -> Path:
+    """Render frames, cut crops and write a YOLO dataset under ``root``; returns its ``data.yaml``.
+
+    Training crops come from scenes of ``s.seed``, validation crops (``val_fraction`` of them) from ``s.seed + 1``.
+    """
+    root = Path(root)
+    shutil.rmtree(root, ignore_errors=True)
+    n_val = max(1, int(round(s.images * s.val_fraction)))
+    build_split(root, "train", s.images, s.seed, s, progress)
+    build_split(root, "val", n_val, s.seed + 1, s, progress)
+    return write_data_yaml(root)
+
+
+def train_detector(out: Path | str, workdir: Path | str, settings: TrainSettings | None = None,
+                   progress: Callable[[str], None] | None = None, dataset: Path | str | None = None) -> dict:
+    """Build the dataset (or use ``dataset``, a folder written by :func:`build_split`), train the model from
+    scratch and copy the best weights to ``out``.
+
+    Returns a summary (settings, image counts, seconds, validation mAP50 and per-class AP50), also written to
+    ``workdir/summary.json``.
+    """
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    from ultralytics import YOLO
+
+    s = settings or TrainSettings()
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    data = build_dataset(workdir / "dataset", s, progress) if dataset is None else write_data_yaml(dataset)
+    counts = {sp: len(list((data.parent / "images" / sp).glob("*.jpg"))) for sp in ("train", "val")}
+    t_data = time.perf_counter() - t0
+    if progress:
+        progress(f"dataset ready in {t_data:.0f} s; training")
+    model = YOLO(str(MODEL_YAML), task="detect")
+    model.train(
+        data=str(data), epochs=s.epochs, imgsz=s.imgsz, batch=s.batch, device=s.device, workers=s.workers,
+        seed=s.seed, deterministic=True, project=str(workdir), name="train", exist_ok=True, plots=False,
+        pretrained=False, amp=False, cache="ram", warmup_epochs=min(1.0, s.epochs / 4),
+        close_mosaic=max(1, s.epochs // 4),
+        hsv_h=0.03, hsv_s=0.6, hsv_v=0.4, fliplr=0.5, scale=0.25, translate=0.1, mosaic=1.0, verbose=False,
+        **({"time": s.hours} if s.hours else {}),
+    )
+    run = workdir / "train" / "weights"
+    best = run / "best.pt" if (run / "best.pt").exists() else run / "last.pt"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(best, out)
+    summary = {"settings": asdict(s), "images": counts, "dataset_seconds": round(t_data, 1),
+               "total_seconds": round(time.perf_counter() - t0, 1), "weights": str(out),
+               "weights_bytes": out.stat().st_size, "validation": validate(out, data, s)}
+    (workdir / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def validate(weights: Path | str, data: Path | str, s: TrainSettings) -> dict:
+    """mAP50 and per-class AP50 of ``weights`` on the validation crops."""
+    from ultralytics import YOLO
+
+    m = YOLO(str(weights), task="detect").val(data=str(data), imgsz=s.imgsz, batch=s.batch, device=s.device,
+                                             plots=False, verbose=False, workers=0)
+    per = {m.names[int(c)] if hasattr(m, "names") else CLASSES[int(c)]: round(float(a), 4)
+           for c, a in zip(m.box.ap_class_index, m.box.ap50, strict=True)}
+    return {"map50": round(float(m.box.map50), 4), "ap50": per}
