@@ -79,7 +79,7 @@ class MainCamera:
         elev = float(np.radians(rng.uniform(11, 25)))  # elevation of the camera seen from the centre spot
         return MainCamera(
             position=(float(rng.uniform(-8, 8)), -back, float(back * np.tan(elev))),
-            view_width=float(rng.uniform(17, 40)),
+            view_width=float(rng.uniform(17, 40) if rng.random() < 0.8 else rng.uniform(40, 65)),
             zoom_swing=float(rng.uniform(0.05, 0.3)),
             zoom_period=float(rng.uniform(6, 20)),
             follow_period=float(rng.uniform(1.2, 2.8)),

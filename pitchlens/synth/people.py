@@ -48,6 +48,8 @@ class Look:
     height: float
     build: float
     gloves: tuple[int, int, int] | None = None
+    hair_style: str = "short"
+    long_sleeves: bool = False
 
 
 def _dist(a, b) -> float:
@@ -100,7 +102,9 @@ def sample_looks(rng: np.random.Generator, roles: list[str], teams: list[str | N
         gloves = tuple(int(v) for v in rng.integers(0, 256, 3)) if role == "goalkeeper" else None
         out.append(Look(kit=kit, skin=SKIN[int(rng.integers(len(SKIN)))], hair=HAIR[int(rng.integers(len(HAIR)))],
                         height=float(rng.normal(1.82 if role == "goalkeeper" else 1.79, 0.06)),
-                        build=float(rng.uniform(0.9, 1.12)), gloves=gloves))
+                        build=float(rng.uniform(0.9, 1.12)), gloves=gloves,
+                        hair_style=str(rng.choice(["short", "short", "short", "long", "bald", "dark"])),
+                        long_sleeves=bool(role == "goalkeeper" or rng.random() < 0.1)))
     return out
 
 
@@ -228,8 +232,9 @@ def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, lo
         sh, elbow, hand = a
         sleeve = sh + (elbow - sh) * 0.55
         line(sh, sleeve, _shade(col["second"] if kit.pattern == "sleeves" else col["shirt"], dark), t(0.1))
-        line(sleeve, elbow, _shade(skin, dark), t(0.08))
-        line(elbow, hand, _shade(skin, dark), t(0.075))
+        arm_col = _shade(col["shirt"], dark) if look.long_sleeves else _shade(skin, dark)
+        line(sleeve, elbow, arm_col, t(0.08))
+        line(elbow, hand, arm_col, t(0.075))
         if look.gloves is not None:
             line(hand, hand + (hand - elbow) * 0.2, look.gloves, t(0.09))
 
@@ -258,8 +263,18 @@ def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, lo
     cv2.circle(roi, tuple(hc), r, skin, -1, cv2.LINE_8, 3)
     cv2.circle(mask, tuple(hc), r, 255, -1, cv2.LINE_8, 3)
     hair_face = away if abs(away) > 0.3 else 0.0
-    cv2.ellipse(roi, tuple(hc - np.array([0, int(r * 0.25)])), (r, int(r * (0.8 + 0.3 * max(hair_face, 0)))), 0,
-                180, 360, hair, -1, cv2.LINE_8, 3)
+    if look.hair_style != "bald":
+        hr = int(r * (0.8 + 0.3 * max(hair_face, 0)))
+        cv2.ellipse(roi, tuple(hc - np.array([0, int(r * 0.25)])), (r, hr), 0, 180, 360, hair, -1, cv2.LINE_8, 3)
+        if look.hair_style == "long":
+            cv2.ellipse(roi, tuple(hc + np.array([0, int(r * 0.3)])), (int(r * 1.05), int(r * 0.9)), 0, 0, 360,
+                        hair, -1, cv2.LINE_8, 3)
+            cv2.ellipse(mask, tuple(hc + np.array([0, int(r * 0.3)])), (int(r * 1.05), int(r * 0.9)), 0, 0, 360,
+                        255, -1, cv2.LINE_8, 3)
+            if away <= 0.3:  # the face shows in front of long hair
+                cv2.circle(roi, tuple(hc + np.array([0, int(r * 0.15)])), int(r * 0.75), skin, -1, cv2.LINE_8, 3)
+        elif look.hair_style == "dark" and away > 0.3:
+            cv2.circle(roi, tuple(hc), r, hair, -1, cv2.LINE_8, 3)
     if jersey and away > 0.2:  # the back faces the camera: the number shows
         hpx = 0.2 * ppm * k
         if hpx >= 6:

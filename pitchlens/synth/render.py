@@ -193,7 +193,8 @@ class ClipRenderer:
             c = p.camera
             cams.append({"frame": i, "kind": p.kind, "motion_index": p.motion_index} |
                         ({} if c is None else {"position": list(c.position), "pan": c.pan, "tilt": c.tilt,
-                                               "roll": c.roll, "focal": c.focal}))
+                                               "roll": c.roll, "focal": c.focal,
+                                               "homography": c.homography.ravel().tolist()}))
         return {
             "seed": self.seed, "fps": self.fps, "width": self.size[0], "height": self.size[1],
             "frames": self.n_frames, "seconds": self.n_frames / self.fps, "motion": self.motion.source,

@@ -117,6 +117,14 @@ def test_clip_files_and_cutaways_flagged(tmp_path):
     obj_frames = set(truth.objects.column("frame").to_pylist())
     assert not graphics & obj_frames
     objs = truth.objects.to_pylist()
+    # replay frames show earlier positions: their rows equal the rows of the replayed frame
+    cams = truth.meta["cameras"]
+    rep = next(c for c in cams if c["kind"] == "replay")
+    src = [c for c in cams if c["frame"] == rep["motion_index"]][0]
+    assert src["kind"] in ("main", "closeup") and rep["motion_index"] < rep["frame"]
+    pos = {(o["frame"], o["object_id"]): (o["x"], o["y"], o["z"]) for o in objs}
+    ids_rep = [k[1] for k in pos if k[0] == rep["frame"]]
+    assert ids_rep and all(pos[(rep["frame"], i)] == pos[(src["frame"], i)] for i in ids_rep)
     roles = {o["role"] for o in objs}
     assert roles == {"player", "goalkeeper", "referee", "ball"}
     assert {o["team"] for o in objs if o["role"] in ("player", "goalkeeper")} == {"home", "away"}
