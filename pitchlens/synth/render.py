@@ -71,7 +71,7 @@ class ClipRenderer:
         self.kits = sample_kits(r[2], grass)
         self.looks = sample_looks(r[2], self.motion.role, self.motion.team, self.kits)
         colors = (np.array(self.kits["home"].shirt), np.array(self.kits["away"].shirt))
-        self.stadium = Stadium(r[3], s, team_colors=colors)
+        self.stadium = Stadium(r[3], s, team_colors=colors, detail=float(np.clip(w / 1280, 0.4, 1.0)))
         self.plans, self.main = plan_frames(r[4], self.motion, self.n_frames, self.size, self.cutaways)
         self.broadcast = Broadcast.sample(r[5], self.kits["home"].shirt, self.kits["away"].shirt)
         self.effects = Effects(r[6], self.size, s.blur_sigma, s.noise_sigma, s.motion_blur, jpeg_quality, k1)

@@ -102,7 +102,8 @@ class Stadium:
     """The static world of one clip: ground, stands, boards, goals, and how to draw them through a camera."""
 
     def __init__(self, rng: np.random.Generator, style: Style, pitch: PitchModel = DEFAULT_PITCH,
-                 team_colors: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                 team_colors: tuple[np.ndarray, np.ndarray] | None = None, detail: float = 1.0) -> None:
+        self.gppm, self.cppm = GROUND_PPM * detail, CROWD_PPM * detail  # texture resolution (small frames: less)
         self.style, self.pitch = style, pitch
         L, W = pitch.half_length, pitch.half_width
         s = style
@@ -111,9 +112,9 @@ class Stadium:
         self.near_y = -W - s.board_margin_near
         # ground: covers the pitch and the surrounds up to the boards and a little beyond
         gx0, gx1, gy0, gy1 = -self.end_x - 2, self.end_x + 2, self.near_y - 6, self.far_y + 2
-        tw, th = int((gx1 - gx0) * GROUND_PPM), int((gy1 - gy0) * GROUND_PPM)
+        tw, th = int((gx1 - gx0) * self.gppm), int((gy1 - gy0) * self.gppm)
         self.ground = TexturedPlane(_grade(self._grass(rng, gx0, gy1, tw, th), s),
-                                    origin=(gx0, gy1, 0.0), u=(1 / GROUND_PPM, 0, 0), v=(0, -1 / GROUND_PPM, 0))
+                                    origin=(gx0, gy1, 0.0), u=(1 / self.gppm, 0, 0), v=(0, -1 / self.gppm, 0))
         colors = team_colors or (rng.uniform(0, 255, 3), rng.uniform(0, 255, 3))
         self.stands = [_grade_plane(p, s) for p in self._stands(rng, colors)]
         self.boards_far = [_grade_plane(p, s) for p in self._boards(rng, far=True)]
@@ -131,8 +132,8 @@ class Stadium:
     def _grass(self, rng: np.random.Generator, x0: float, y1: float, tw: int, th: int) -> np.ndarray:
         s, L, W = self.style, self.pitch.half_length, self.pitch.half_width
         base = _hsv_to_bgr(*s.grass_hsv)
-        xs = x0 + np.arange(tw) / GROUND_PPM
-        ys = y1 - np.arange(th) / GROUND_PPM
+        xs = x0 + np.arange(tw) / self.gppm
+        ys = y1 - np.arange(th) / self.gppm
         X, Y = np.meshgrid(xs, ys)
         band_x = np.floor((X + L) / s.stripe_width).astype(int) % 2
         band_y = np.floor((Y + W) / s.stripe_width).astype(int) % 2
@@ -170,9 +171,9 @@ class Stadium:
         depth = float(rng.uniform(28, 45))
         wall = float(rng.uniform(1.2, 3.0))  # front wall below the first row
         length = 2 * self.end_x + 30
-        far = _crowd(rng, length, depth, colors, self.style.night)
-        du = np.array([1.0, 0, 0]) / CROWD_PPM
-        dv = np.array([0, -np.cos(np.arctan(rise)), -np.sin(np.arctan(rise))]) / CROWD_PPM
+        far = _crowd(rng, length, depth, colors, self.style.night, self.cppm)
+        du = np.array([1.0, 0, 0]) / self.cppm
+        dv = np.array([0, -np.cos(np.arctan(rise)), -np.sin(np.arctan(rise))]) / self.cppm
         top = np.array([-length / 2, self.far_y + 1.5 + depth * np.cos(np.arctan(rise)),
                         wall + depth * np.sin(np.arctan(rise))])
         out.append(TexturedPlane(far, top, du, dv))
@@ -180,14 +181,14 @@ class Stadium:
                                  (0, 0, -0.1)))
         for sgn in (-1.0, 1.0):
             span = 2 * self.far_y + 20
-            tex = _crowd(rng, span, depth * 0.8, colors, self.style.night)
+            tex = _crowd(rng, span, depth * 0.8, colors, self.style.night, self.cppm)
             x_top = sgn * (self.end_x + 1.5 + depth * 0.8 * np.cos(np.arctan(rise)))
             z_top = wall + depth * 0.8 * np.sin(np.arctan(rise))
-            u = np.array([0, -sgn, 0]) / CROWD_PPM
-            v = np.array([-sgn * np.cos(np.arctan(rise)), 0, -np.sin(np.arctan(rise))]) / CROWD_PPM
+            u = np.array([0, -sgn, 0]) / self.cppm
+            v = np.array([-sgn * np.cos(np.arctan(rise)), 0, -np.sin(np.arctan(rise))]) / self.cppm
             out.append(TexturedPlane(tex, (x_top, sgn * span / 2 - sgn * 8, z_top), u, v))
             out.append(TexturedPlane(_wall(rng, span, wall), (sgn * (self.end_x + 1.5), sgn * span / 2 - sgn * 8,
-                                                              wall), u * CROWD_PPM / 10, (0, 0, -0.1)))
+                                                              wall), u * self.cppm / 10, (0, 0, -0.1)))
         return out
 
     def _boards(self, rng: np.random.Generator, far: bool) -> list[TexturedPlane]:
@@ -308,11 +309,12 @@ def darken(img: np.ndarray, mask: np.ndarray) -> None:
     img[ys, xs] = (img[ys, xs] * f).astype(np.uint8)
 
 
-def _crowd(rng: np.random.Generator, length: float, depth: float, colors, night: bool) -> np.ndarray:
-    """A crowd texture (CROWD_PPM px per metre): rows of seated spectators (head and shoulders) in everyday and
+def _crowd(rng: np.random.Generator, length: float, depth: float, colors, night: bool,
+           ppm: float = CROWD_PPM) -> np.ndarray:
+    """A crowd texture (``ppm`` px per metre): rows of seated spectators (head and shoulders) in everyday and
     team colours, clusters of fans, empty blocks, aisles, and the shadow of the roof."""
-    cw, ch = 8, 13  # cell: 0.5 m wide, 0.8 m deep
-    cols, rows = int(length * CROWD_PPM / cw), int(depth * CROWD_PPM / ch)
+    cw, ch = max(4, round(ppm * 0.5)), max(6, round(ppm * 0.8))  # cell: 0.5 m wide, 0.8 m deep
+    cols, rows = int(length * ppm / cw), int(depth * ppm / ch)
     palette = np.array([[25, 25, 25], [50, 45, 40], [70, 60, 50], [200, 200, 200], [110, 110, 110], [90, 50, 30],
                         [40, 40, 110], [60, 90, 120], [150, 150, 160], [30, 60, 30]], np.float32)
     shirt = palette[rng.integers(0, len(palette), (rows, cols))]
@@ -330,9 +332,9 @@ def _crowd(rng: np.random.Generator, length: float, depth: float, colors, night:
     H, Wd = rows * ch, cols * cw
     up = lambda a: cv2.resize(a, (Wd, H), interpolation=cv2.INTER_NEAREST)  # noqa: E731
     tile_torso = np.zeros((ch, cw), np.float32)
-    cv2.ellipse(tile_torso, (4, 12), (4, 6), 0, 180, 360, 1.0, -1)
+    cv2.ellipse(tile_torso, (cw // 2, ch - 1), (cw // 2, ch // 2), 0, 180, 360, 1.0, -1)
     tile_head = np.zeros((ch, cw), np.float32)
-    cv2.circle(tile_head, (4, 4), 2, 1.0, -1)
+    cv2.circle(tile_head, (cw // 2, round(ch * 0.3)), max(1, round(cw * 0.25)), 1.0, -1)
     torso_m = np.tile(tile_torso, (rows, cols))
     head_m = np.tile(tile_head, (rows, cols))
     for r in range(rows):  # a little disorder: each row shifted
@@ -350,7 +352,7 @@ def _crowd(rng: np.random.Generator, length: float, depth: float, colors, night:
     img = img * (1 - head_m[..., None]) + up(head) * head_m[..., None]
     img *= rng.uniform(0.75, 1.05, (1, Wd, 1)).astype(np.float32) ** 0.3
     for x in rng.uniform(0, Wd, int(length / 18)).astype(int):  # aisles
-        img[:, x: x + 16] = img[:, x: x + 16] * 0.15 + 120
+        img[:, x: x + int(ppm)] = img[:, x: x + int(ppm)] * 0.15 + 120
     shade = np.linspace(0.35 if not night else 0.25, 1.0, H)[:, None, None]  # roof shadow at the back
     img *= shade * (0.75 if night else 1.0)
     img = cv2.GaussianBlur(img, (0, 0), 0.7)
