@@ -50,6 +50,7 @@ class Look:
     gloves: tuple[int, int, int] | None = None
     hair_style: str = "short"
     long_sleeves: bool = False
+    trousers: bool = False
 
 
 def _dist(a, b) -> float:
@@ -106,6 +107,35 @@ def sample_looks(rng: np.random.Generator, roles: list[str], teams: list[str | N
                         hair_style=str(rng.choice(["short", "short", "short", "long", "bald", "dark"])),
                         long_sleeves=bool(role == "goalkeeper" or rng.random() < 0.1)))
     return out
+
+
+def sample_extras(rng: np.random.Generator, far_y: float, end_x: float, half_length: float, half_width: float
+                  ) -> tuple[np.ndarray, list[Look]]:
+    """People around the pitch who are not in the truth: stewards, photographers behind the goals, ball kids.
+
+    Returns their pitch positions (M, 2) and looks; they stand between the lines and the boards.
+    """
+    n = int(rng.integers(3, 14))
+    xy, looks = [], []
+    vests = [PALETTE["yellow"], PALETTE["orange"], PALETTE["lime"], (40, 40, 40), (120, 60, 30)]
+    for _ in range(n):
+        kind = rng.choice(["steward", "photographer", "kid"])
+        if kind == "photographer" or rng.random() < 0.3:
+            sx = rng.choice([-1.0, 1.0])
+            p = (sx * rng.uniform(half_length + 1.5, max(half_length + 1.6, end_x - 0.6)),
+                 rng.uniform(-half_width * 0.6, half_width * 0.6))
+        else:
+            p = (rng.uniform(-half_length, half_length),
+                 rng.uniform(half_width + 1.5, max(half_width + 1.6, far_y - 0.6)))
+        vest = vests[int(rng.integers(len(vests)))] if kind != "photographer" else (35, 35, 35)
+        trousers = tuple(int(v) for v in rng.choice([[30, 30, 30], [60, 50, 40], [90, 70, 50]]))
+        kit = Kit(vest, vest, trousers, trousers, (0, 0, 0), "plain")
+        looks.append(Look(kit=kit, skin=SKIN[int(rng.integers(len(SKIN)))], hair=HAIR[int(rng.integers(len(HAIR)))],
+                          height=float(rng.uniform(1.05, 1.3) if kind == "photographer" else
+                                       rng.uniform(1.3, 1.5) if kind == "kid" else rng.uniform(1.65, 1.9)),
+                          build=float(rng.uniform(1.0, 1.25)), long_sleeves=True, trousers=True))
+        xy.append(p)
+    return np.array(xy, dtype=float).reshape(-1, 2), looks
 
 
 def _shade(c, f: float) -> tuple[int, int, int]:
@@ -223,8 +253,9 @@ def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, lo
     def draw_leg(g, dark: float):
         hip, knee, ankle, toe = g
         mid = knee + (ankle - knee) * 0.15
-        line(hip, knee, _shade(skin, dark), t(0.15))
-        line(knee, mid, _shade(skin, dark), t(0.115))
+        leg_col = _shade(col["shorts"] if look.trousers else skin, dark)
+        line(hip, knee, leg_col, t(0.15))
+        line(knee, mid, leg_col, t(0.115))
         line(mid, ankle, _shade(col["socks"], dark), t(0.11))
         line(ankle, toe, shoe, t(0.085))
 

@@ -27,7 +27,7 @@ from pitchlens.synth.effects import Effects
 from pitchlens.synth.geometry import NEAR, prepare, to_cam
 from pitchlens.synth.motion import Motion
 from pitchlens.synth.overlay import Broadcast
-from pitchlens.synth.people import draw_person, sample_kits, sample_looks, shadow_polygons
+from pitchlens.synth.people import draw_person, sample_extras, sample_kits, sample_looks, shadow_polygons
 from pitchlens.synth.scene import Stadium, Style, _hsv_to_bgr, darken
 
 STRIDE_M = 2.1  # metres per gait cycle at running pace
@@ -87,6 +87,9 @@ class ClipRenderer:
         else:
             self.lights = [(s.sun_azimuth, s.sun_elevation, 0.42)]
         self.match_id = f"synth-{seed}"
+        st = self.stadium
+        self.extras_xy, self.extras = sample_extras(r[7], st.far_y, st.end_x, st.pitch.half_length,
+                                                    st.pitch.half_width)
 
     # --- one frame ---------------------------------------------------------------------------------------------
 
@@ -112,7 +115,6 @@ class ClipRenderer:
         ball = self.motion.ball[mi]
         present = np.isfinite(xy).all(axis=1)
         self._shadows(img, cam, xy, present, ball)
-        st.draw_goals(img, cam)
         # back to front
         items = []
         for k in np.flatnonzero(present):
@@ -120,13 +122,27 @@ class ClipRenderer:
         n = len(self.looks)
         if np.isfinite(ball).all():
             items.append((float(to_cam(cam, ball[None])[0, 2]), n))
+        for e, exy in enumerate(self.extras_xy):  # people around the pitch: drawn, not in the truth
+            items.append((float(to_cam(cam, np.array([[exy[0], exy[1], 0.9]]))[0, 2]), -1 - e))
+        goals = {}
+        for sgn in (-1.0, 1.0):  # each goal at the depth of the middle of its net
+            d = float(to_cam(cam, np.array([[sgn * (st.pitch.half_length + 1.0), 0.0, 1.2]]))[0, 2])
+            goals[10_000 + int(sgn)] = sgn
+            items.append((d, 10_000 + int(sgn)))
         items.sort(key=lambda d: -d[0])
         drawn = np.zeros(n + 1, np.int64)
         light = float(np.sign(np.cos(self.style.sun_azimuth - cam.pan))) * (0.0 if self.style.night else 1.0)
         for depth, k in items:
+            if k in goals:
+                st.draw_goals(img, cam, (goals[k],))
+                continue
             if depth <= NEAR:
                 continue
-            if k == n:
+            if k < 0:
+                e = -1 - k
+                draw_person(img, ids, 0, cam, self.extras[e], self.extras_xy[e], np.zeros(2), 0.0, None, light,
+                            self.style.exposure)
+            elif k == n:
                 drawn[k] = draw_ball(img, ids, k + 1, cam, ball, self.ball_color)
             else:
                 drawn[k] = draw_person(img, ids, k + 1, cam, self.looks[k], xy[k], self.vel[mi, k],
@@ -206,10 +222,12 @@ class ClipRenderer:
                 "occluded": "share of the object's drawn in-image pixels hidden by nearer objects, boards or "
                             "graphics; null when the object is outside the image",
                 "z": "ball centre height in metres (0.11 on the ground); null for people",
-                "objects": "no object rows on graphics-card frames; replay rows hold the replayed positions",
+                "objects": "no object rows on graphics-card frames; replay rows hold the replayed positions; "
+                           "people around the pitch (extras_xy) are drawn but are not objects",
             },
             "style": asdict(self.style), "main_camera": asdict(self.main),
             "kits": {k: asdict(v) for k, v in self.kits.items()},
+            "extras_xy": self.extras_xy.tolist(),  # stewards, photographers, ball kids: drawn, not objects
             "cameras": cams,
         }
 

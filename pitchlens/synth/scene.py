@@ -236,10 +236,10 @@ class Stadium:
                 cv2.fillPoly(mask, [np.round(cam_to_px(cam, pc) * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
         _blend_color(img, mask, np.array(self.style.line_bgr, np.float32) * self.style.exposure, self.style.line_alpha)
 
-    def draw_goals(self, img: np.ndarray, cam: Camera) -> None:
-        """Both goals: net (blended) then posts and crossbar at their true thickness."""
+    def draw_goals(self, img: np.ndarray, cam: Camera, sides: tuple[float, ...] = (-1.0, 1.0)) -> None:
+        """Goals (``sides``: -1 left, +1 right): net (blended) then posts and crossbar at their true thickness."""
         L = self.pitch.half_length
-        for sgn in (-1.0, 1.0):
+        for sgn in sides:
             gx = sgn * L
             back = gx + sgn * 2.0
             y0, y1 = -GOAL_WIDTH / 2, GOAL_WIDTH / 2
