@@ -45,11 +45,11 @@ def plan(videos: Sequence[str | os.PathLike], match_ids: Sequence[str] | None = 
     if len(ids) != len(videos):
         raise UserError(f"--match-id: {len(ids)} ids for {len(videos)} videos")
     seen: dict[str, str] = {}
-    for v, m in zip(videos, ids):
+    for v, m in zip(videos, ids, strict=False):
         if m in seen:
             raise UserError(f"{v}: match id {m!r} is also the id of {seen[m]}; pass distinct --match-id values")
         seen[m] = str(v)
-    return [Unit(str(v), m) for v, m in zip(videos, ids)]
+    return [Unit(str(v), m) for v, m in zip(videos, ids, strict=False)]
 
 
 def already_done(store: str | os.PathLike, unit: Unit, cfg: Config) -> bool:

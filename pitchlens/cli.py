@@ -7,7 +7,6 @@ import pkgutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -40,15 +39,15 @@ class _FpsColumn(TextColumn):
 @app.command()
 def process(
     video: Path = typer.Argument(..., help="Match video file."),
-    match_id: Optional[str] = typer.Option(None, "--match-id", help="Id in the store (default: the file name)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML merged over configs/default.yaml."),
+    match_id: str | None = typer.Option(None, "--match-id", help="Id in the store (default: the file name)."),
+    config: Path | None = typer.Option(None, "--config", help="YAML merged over configs/default.yaml."),
     store: Path = typer.Option(Path("store"), "--store", help="Store directory."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Detector profile: coco | football | demo."),
-    weights: Optional[str] = typer.Option(None, "--weights", help="YOLO weights (.pt) to use."),
-    device: Optional[str] = typer.Option(None, "--device", help="auto | cpu | cuda:N."),
-    start: Optional[float] = typer.Option(None, "--start", help="Start at this many seconds."),
-    end: Optional[float] = typer.Option(None, "--end", help="Stop at this many seconds."),
-    stride: Optional[int] = typer.Option(None, "--stride", help="Keep every N-th frame."),
+    profile: str | None = typer.Option(None, "--profile", help="Detector profile: coco | football | demo."),
+    weights: str | None = typer.Option(None, "--weights", help="YOLO weights (.pt) to use."),
+    device: str | None = typer.Option(None, "--device", help="auto | cpu | cuda:N."),
+    start: float | None = typer.Option(None, "--start", help="Start at this many seconds."),
+    end: float | None = typer.Option(None, "--end", help="Stop at this many seconds."),
+    stride: int | None = typer.Option(None, "--stride", help="Keep every N-th frame."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Turn a match video into detections, tracks in metres and tactics in the store."""
@@ -94,7 +93,7 @@ def query(
     sql: str = typer.Argument(..., help="One SELECT statement over the store's tables."),
     store: Path = typer.Option(Path("store"), "--store", help="Store directory."),
     fmt: str = typer.Option("table", "--format", help="table | csv | json | parquet."),
-    out: Optional[str] = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+    out: str | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
 ) -> None:
     """Run SQL over the store (read-only; views: matches, frames, detections, tracks, …)."""
     from pitchlens.output import write_result
@@ -106,7 +105,7 @@ def query(
 @app.command()
 def matches(store: Path = typer.Option(Path("store"), "--store", help="Store directory."),
             fmt: str = typer.Option("table", "--format", help="table | csv | json | parquet."),
-            out: Optional[str] = typer.Option(None, "--out")) -> None:
+            out: str | None = typer.Option(None, "--out")) -> None:
     """List the matches the store holds."""
     from pitchlens.output import write_result
     from pitchlens.query import query as run

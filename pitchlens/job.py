@@ -232,7 +232,7 @@ def process_video(
             t0 = time.perf_counter()
             fresh = detector(batch.images[todo])
             timing["detect"] += time.perf_counter() - t0
-            for k, d in zip(todo, fresh):
+            for k, d in zip(todo, fresh, strict=False):
                 dets[k] = d
             new_frames = [frames[k] for k in todo]
             ckpt.add(_detections_table(match_id, new_frames, [float(batch.t[k]) for k in todo],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -14,11 +13,11 @@ console = Console(stderr=True)
 def batch(
     videos: list[Path] = typer.Argument(..., help="Match videos."),
     store: Path = typer.Option(Path("store"), "--store", help="Store directory (shared by all workers with --ray)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML merged over configs/default.yaml."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Detector profile: coco | football | demo."),
-    weights: Optional[str] = typer.Option(None, "--weights", help="YOLO weights (.pt)."),
-    device: Optional[str] = typer.Option(None, "--device", help="auto | cpu | cuda:N."),
-    ray: Optional[str] = typer.Option(None, "--ray", help="Run on Ray: 'local' or a cluster address ('auto', ray://…)."),
+    config: Path | None = typer.Option(None, "--config", help="YAML merged over configs/default.yaml."),
+    profile: str | None = typer.Option(None, "--profile", help="Detector profile: coco | football | demo."),
+    weights: str | None = typer.Option(None, "--weights", help="YOLO weights (.pt)."),
+    device: str | None = typer.Option(None, "--device", help="auto | cpu | cuda:N."),
+    ray: str | None = typer.Option(None, "--ray", help="Run on Ray: 'local' or a cluster address ('auto', ray://…)."),
     gpus: float = typer.Option(0.0, "--gpus-per-match", help="GPUs each match holds on Ray."),
     cpus: float = typer.Option(1.0, "--cpus-per-match", help="CPUs each match holds on Ray."),
     force: bool = typer.Option(False, "--force", help="Re-process matches the store already holds."),

@@ -19,7 +19,7 @@ def test_detector_returns_role_labelled_detections(yolo_weights):
     for d in out:
         assert d.xyxy.shape[1] == 4 and len(d.data["class_name"]) == len(d)
         assert set(d.data["class_name"]) <= set(CLASSES)
-        assert all(CLASSES[c] == n for c, n in zip(d.class_id, d.data["class_name"]))
+        assert all(CLASSES[c] == n for c, n in zip(d.class_id, d.data["class_name"], strict=False))
         if len(d):
             assert (d.xyxy[:, 0] >= -1).all() and (d.xyxy[:, 2] <= 321).all()
 
@@ -93,7 +93,7 @@ def test_batched_torch_path_matches_ultralytics_predict(yolo_weights):
     a, b = fast(imgs), slow(imgs)
     import supervision as sv
 
-    for da, db in zip(a, b):
+    for da, db in zip(a, b, strict=False):
         strong = db.confidence > 0.4
         if strong.sum() == 0:
             continue

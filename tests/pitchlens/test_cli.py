@@ -65,7 +65,7 @@ def test_bad_videos(tmp_path, demo_args, capsys):
     cases["zero"] = (tmp_path / "zero.mp4", "empty")
     (tmp_path / "text.mp4").write_text("hello\n" * 100)
     cases["text"] = (tmp_path / "text.mp4", "not a readable video")
-    for name, (path, why) in cases.items():
+    for _name, (path, why) in cases.items():
         code, out, err = run(["process", path, "--store", store, *demo_args], capsys)
         _assert_one_line_error(code, err, path.name, why)
     assert Store(store).match_ids() == []

@@ -55,7 +55,7 @@ def test_every_schema_round_trips(tmp_path, name):
 
 
 def test_schema_version_recorded_and_checked(tmp_path):
-    store = Store(tmp_path).ensure()
+    Store(tmp_path).ensure()
     assert f'"schema_version": {SCHEMA_VERSION}' in (tmp_path / "_store.json").read_text()
     (tmp_path / "_store.json").write_text('{"schema_version": 999}')
     with pytest.raises(StoreError, match="999"):
