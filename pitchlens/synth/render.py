@@ -143,7 +143,7 @@ class ClipRenderer:
                 draw_person(img, ids, 0, cam, self.extras[e], self.extras_xy[e], np.zeros(2), 0.0, None, light,
                             self.style.exposure)
             elif k == n:
-                drawn[k] = draw_ball(img, ids, k + 1, cam, ball, self.ball_color)
+                drawn[k] = draw_ball(img, ids, k + 1, cam, ball, self.ball_color, self._ball_trail(mi))
             else:
                 drawn[k] = draw_person(img, ids, k + 1, cam, self.looks[k], xy[k], self.vel[mi, k],
                                        float(self.phase[mi, k]), self.motion.jersey[k], light, self.style.exposure)
@@ -153,6 +153,15 @@ class ClipRenderer:
         self.broadcast.score_bug(img, t, ids, replay=plan.kind == "replay")
         img = self.effects.finish(img, i)
         return img, row, self._object_rows(i, t, mi, ids, drawn, present, ball)
+
+    def _ball_trail(self, mi: int) -> np.ndarray | None:
+        """Where the ball was when the shutter opened (half a frame times the clip's shutter factor earlier)."""
+        b = self.motion.ball
+        if len(b) < 2:
+            return None
+        j = mi - 1 if mi > 0 else 1
+        step = (b[mi] - b[j]) * (1 if mi > 0 else -1)
+        return b[mi] - step * 0.5 * self.style.motion_blur
 
     def _shadows(self, img: np.ndarray, cam: Camera, xy: np.ndarray, present: np.ndarray, ball: np.ndarray) -> None:
         h, w = img.shape[:2]
@@ -329,7 +338,9 @@ def render_frames(seed: int, n: int, size: tuple[int, int] = (640, 384), fps: fl
         r = ClipRenderer(sub, scene_frames * stride, size, fps, motion, cutaways, k1=k1, jpeg_quality=jpeg)
         for i in range(0, r.n_frames, stride):
             img, frow, orows = r.frame(i)
-            frow = frow | {"scene_seed": sub}
+            # k1: radial distortion applied to the image (normalised by the image width); with k1 != 0 the
+            # homography is the undistorted camera's and the boxes are measured on the distorted image
+            frow = frow | {"scene_seed": sub, "k1": k1, "jpeg_quality": jpeg}
             yield img, {"frame": frow, "objects": orows}
             done += 1
             if done >= n:
