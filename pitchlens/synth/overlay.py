@@ -24,6 +24,8 @@ class Broadcast:
     corner: str
     scale: float
     panel: tuple[int, int, int]
+    logo: str = ""
+    logo_alpha: float = 0.0
 
     @staticmethod
     def sample(rng: np.random.Generator, home_color, away_color) -> Broadcast:
@@ -31,7 +33,9 @@ class Broadcast:
         return Broadcast(str(a), str(b), tuple(int(v) for v in home_color), tuple(int(v) for v in away_color),
                          (int(rng.integers(0, 4)), int(rng.integers(0, 4))), float(rng.uniform(1, 88)),
                          str(rng.choice(["tl", "tl", "tr"])), float(rng.uniform(0.8, 1.2)),
-                         tuple(int(v) for v in rng.integers(10, 70, 3)))
+                         tuple(int(v) for v in rng.integers(10, 70, 3)),
+                         "".join(rng.choice(list("ABCDEFGHKLMNPRSTUVXZ"), int(rng.integers(2, 5)))) + " HD",
+                         float(rng.uniform(0.35, 0.8)) if rng.random() < 0.6 else 0.0)
 
     def score_bug(self, img: np.ndarray, t: float, ids: np.ndarray | None = None, replay: bool = False) -> None:
         """Draw the score bug (and REPLAY tag); identities under it are erased."""
@@ -50,6 +54,15 @@ class Broadcast:
         cv2.putText(img, text, (x0 + int(14 * s), y0 + int(24 * s)), font, fs, (245, 245, 245), th, cv2.LINE_AA)
         cv2.putText(img, f"{m:02d}:{sec:02d}", (x0 + int(215 * s), y0 + int(24 * s)), font, fs, (245, 245, 245), th,
                     cv2.LINE_AA)
+        if self.logo_alpha > 0:  # a translucent channel logo in the opposite top corner
+            lx = w - int(150 * s) if self.corner == "tl" else int(40 * s)
+            over = img.copy()
+            cv2.putText(over, self.logo, (lx, int(60 * s)), cv2.FONT_HERSHEY_DUPLEX, 0.9 * s, (250, 250, 250),
+                        max(1, int(2 * s)), cv2.LINE_AA)
+            (tw, th), _ = cv2.getTextSize(self.logo, cv2.FONT_HERSHEY_DUPLEX, 0.9 * s, max(1, int(2 * s)))
+            y0l, y1l, x0l, x1l = max(int(60 * s) - th - 2, 0), int(60 * s) + 4, max(lx - 2, 0), lx + tw + 2
+            img[y0l:y1l, x0l:x1l] = cv2.addWeighted(over[y0l:y1l, x0l:x1l], self.logo_alpha,
+                                                   img[y0l:y1l, x0l:x1l], 1 - self.logo_alpha, 0)
         if replay:
             rx0, ry0 = w - int(170 * s), int(30 * s)
             boxes.append((rx0, ry0, rx0 + int(130 * s), ry0 + bh))
