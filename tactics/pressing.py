@@ -35,18 +35,27 @@ def time_to_intercept(
     ``angle_eps`` is added to the cosine's denominator (0: exact; unravelsports adds 1e-10, which turns an
     exactly aligned run into an angle of about 1e-6 rad).
     """
-    dest = p_targets + v_targets
-    rel = dest[..., None, :, :] - p_movers[..., :, None, :]
-    u_mag = np.linalg.norm(v_movers, axis=-1)
-    rel_mag = np.linalg.norm(rel, axis=-1)
-    dot = np.sum(v_movers[..., :, None, :] * rel, axis=-1)
-    den = u_mag[..., :, None] * rel_mag + angle_eps
+    p_movers = np.asarray(p_movers, dtype=float)
+    v_movers = np.asarray(v_movers, dtype=float)
+    dest = np.asarray(p_targets, dtype=float) + np.asarray(v_targets, dtype=float)
+    after = p_movers + v_movers * reaction_time
+    shape = np.broadcast_shapes(p_movers.shape[:-2], dest.shape[:-2]) + (p_movers.shape[-2], dest.shape[-2])
+    rel2 = np.zeros(shape)  # |aim point - mover|^2
+    run2 = np.zeros(shape)  # |aim point - mover after reaction|^2
+    dot = np.zeros(shape)  # mover velocity . (aim point - mover)
+    u2 = np.zeros(p_movers.shape[:-1])
+    for k in range(p_movers.shape[-1]):  # 2 or 3 components: loop over axes, not pairs
+        r = dest[..., None, :, k] - p_movers[..., :, None, k]
+        rel2 += r * r
+        dot += v_movers[..., :, None, k] * r
+        q = dest[..., None, :, k] - after[..., :, None, k]
+        run2 += q * q
+        u2 += v_movers[..., k] ** 2
+    u_mag = np.sqrt(u2)[..., :, None]
+    den = u_mag * np.sqrt(rel2) + angle_eps
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = np.clip(np.where(den > 0, dot / np.where(den > 0, den, 1.0), 0.0), -1.0, 1.0)
-    angle = np.arccos(cos)
-    after = p_movers + v_movers * reaction_time
-    run = np.linalg.norm(dest[..., None, :, :] - after[..., :, None, :], axis=-1)
-    return u_mag[..., :, None] * angle / np.pi + reaction_time + run / max_speed
+    return u_mag * np.arccos(cos) / np.pi + reaction_time + np.sqrt(run2) / max_speed
 
 
 def probability_to_intercept(tti: np.ndarray, sigma: float, time_threshold: float) -> np.ndarray:
