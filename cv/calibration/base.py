@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -34,7 +34,6 @@ class CalibrationConfig:
     manual_points: list[list[float]] | None = None
     pitch_length: float = 105.0
     pitch_width: float = 68.0
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> CalibrationConfig:

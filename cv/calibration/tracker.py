@@ -24,6 +24,7 @@ from cv.shots import CutDetector, classify_shot, shot_features
 
 TRACK_TAUS = (8.0, 5.0, 3.0, 3.0)
 MIN_STRENGTH = 0.01  # weakest constrained direction accepted for a calibration from nothing
+INIT_RETRY = 10  # frames to wait after a failed search from nothing before searching again
 
 
 class TrackingCalibrator:
@@ -53,12 +54,14 @@ class TrackingCalibrator:
         self.usable = False
         self.since_refine = 0
         self.since_init = 0
+        self.wait_init = 0
         self.last: RefineResult | None = None
         self.motion.reset()
         self.cuts.reset()
         self.filter.reset()
 
     def _lose(self) -> None:
+        self.wait_init = 0
         self.H = None
         self.usable = False
         self.last = None
@@ -106,6 +109,9 @@ class TrackingCalibrator:
         reinit = H_pred is None or (cfg.init_every > 0 and self.since_init >= cfg.init_every)
         if method == "keypoints" and self.since_init >= cfg.keypoint_every:
             reinit = True
+        if reinit and H_pred is None and hint_H is None and self.wait_init > 0:
+            self.wait_init -= 1
+            return FrameCalibration(frame, t, shot, None, method, cut=cut)
         if not reinit and self.since_refine < cfg.refine_every:
             # motion only: keep the usable flag of the last refinement
             self.H = H_pred
@@ -115,6 +121,8 @@ class TrackingCalibrator:
         res: RefineResult | None = None
         if reinit:
             res = self._initialise(image, ev, S, hint_H)
+            if res is None and H_pred is None and hint_H is None:
+                self.wait_init = INIT_RETRY
             if res is None and H_pred is not None:
                 reinit = False  # keep tracking when a scheduled re-initialisation fails
             elif res is not None:
