@@ -27,6 +27,7 @@ class FramePlan:
     camera: Camera | None
     motion_index: int
     blur_px: float = 0.0  # horizontal camera-motion blur in pixels
+    wipe: float | None = None  # replay wipe transition progress (0..1) on the first and last replay frames
 
 
 def _damp(x: np.ndarray, fps: float, period_s: float, cuts: list[int] | None = None) -> np.ndarray:
@@ -142,7 +143,9 @@ def plan_frames(rng: np.random.Generator, motion: Motion, n_frames: int, size: t
         src0 = max(0, b0 - src_len - int(rng.integers(0, int(fps))))
         idx = [min(n_frames - 1, src0 + int(j * slow)) for j in range(b1 - b0)]
         for i, cam, mi in zip(range(b0, b1), _replay(rng, motion, idx, size), idx, strict=False):
-            plans[i] = FramePlan("other", "replay", cam, mi)
+            k = min(i - b0, b1 - 1 - i)
+            wipe = (k + 0.5) / 6 if k < 6 and b1 - b0 >= 16 else None
+            plans[i] = FramePlan("other", "replay", cam, mi, wipe=wipe)
         for i in range(c0, min(c1, n_frames)):
             plans[i] = FramePlan("other", "graphics", None, i)
     # camera-motion blur: how far the image centre moves between frames

@@ -77,7 +77,9 @@ def plane_homography(cam: Camera, origin: np.ndarray, u: np.ndarray, v: np.ndarr
 class TexturedPlane:
     """A rectangular texture laid on a world plane; ``origin`` is the centre of texture pixel (0, 0)."""
 
-    def __init__(self, texture: np.ndarray, origin, u, v) -> None:
+    def __init__(self, texture: np.ndarray, origin, u, v, front: tuple[float, float, float] | None = (0, 0, 10)
+                 ) -> None:
+        """``front``: a point on the visible side (the plane is not drawn for cameras behind it); None: two-sided."""
         self.texture = texture
         self.origin = np.asarray(origin, dtype=float)
         self.u = np.asarray(u, dtype=float)
@@ -85,12 +87,19 @@ class TexturedPlane:
         th, tw = texture.shape[:2]
         c = np.array([[-0.5, -0.5], [tw - 0.5, -0.5], [tw - 0.5, th - 0.5], [-0.5, th - 0.5]])
         self.corners = self.origin + c[:, :1] * self.u + c[:, 1:] * self.v
+        self.normal = np.cross(self.u, self.v)
+        if front is not None:
+            side = float(self.normal @ (np.asarray(front, dtype=float) - self.origin))
+            self.normal = self.normal * (1.0 if side >= 0 else -1.0)
+        self.two_sided = front is None
 
     def draw(self, img: np.ndarray, cam: Camera, mask_out: np.ndarray | None = None) -> np.ndarray | None:
         """Warp the texture into ``img`` through ``cam``; returns the drawn polygon in pixels (or None).
 
         ``mask_out`` (uint8, image size), when given, is set to 0 under the plane (used to erase identities).
         """
+        if not self.two_sided and float(self.normal @ (np.asarray(cam.position) - self.origin)) <= 0:
+            return None  # seen from behind (a camera inside or behind a stand)
         pc = to_cam(cam, self.corners)
         clipped = bool((pc[:, 2] < NEAR).any())
         pc = clip_polygon(pc) if clipped else pc

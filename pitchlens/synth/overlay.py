@@ -100,3 +100,21 @@ class Broadcast:
             cv2.rectangle(img, (x0 + int((x1 - x0) * frac), y + int(14 * s)), (x1, y + int(22 * s)), self.away_color,
                           -1)
         return img
+
+    def wipe(self, img: np.ndarray, progress: float, ids: np.ndarray | None = None) -> None:
+        """A replay transition: a slanted band in the team colours sweeping across the picture, with a logo."""
+        h, w = img.shape[:2]
+        cx = -0.3 * w + progress * 1.6 * w
+        half = 0.22 * w
+        slant = 0.25 * w
+        poly = np.array([[cx - half + slant, 0], [cx + half + slant, 0], [cx + half - slant, h],
+                         [cx - half - slant, h]], np.int32)
+        inner = np.array([[cx - half * 0.55 + slant, 0], [cx + half * 0.55 + slant, 0],
+                          [cx + half * 0.55 - slant, h], [cx - half * 0.55 - slant, h]], np.int32)
+        cv2.fillConvexPoly(img, poly, self.home_color)
+        cv2.fillConvexPoly(img, inner, self.panel)
+        s = h / 720
+        cv2.putText(img, self.logo or "REPLAY", (int(cx - 80 * s), h // 2), cv2.FONT_HERSHEY_DUPLEX, 1.4 * s,
+                    (255, 255, 255), max(1, int(3 * s)), cv2.LINE_AA)
+        if ids is not None:
+            cv2.fillConvexPoly(ids, poly, 0)

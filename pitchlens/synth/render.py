@@ -151,6 +151,8 @@ class ClipRenderer:
         img = self.effects.camera_blur(img, plan.blur_px)
         img, ids = self.effects.distort(img, ids)
         self.broadcast.score_bug(img, t, ids, replay=plan.kind == "replay")
+        if plan.wipe is not None:
+            self.broadcast.wipe(img, plan.wipe, ids)
         img = self.effects.finish(img, i)
         return img, row, self._object_rows(i, t, mi, ids, drawn, present, ball)
 

@@ -207,7 +207,8 @@ class Stadium:
         else:
             length = 2 * self.end_x
             tex = _board_texture(rng, length, hgt, ppm)
-            out.append(TexturedPlane(tex, (-length / 2, self.near_y, hgt), (1 / ppm, 0, 0), (0, 0, -1 / ppm)))
+            out.append(TexturedPlane(tex, (-length / 2, self.near_y, hgt), (1 / ppm, 0, 0), (0, 0, -1 / ppm),
+                                     front=None))
         return out
 
     # --- drawing -------------------------------------------------------------------------------------------------
