@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cv.errors import MediaError, UserError, WeightsError
+from cv.errors import MediaError, SettingsError, UserError, WeightsError
 
 
 class PitchlensError(UserError):
@@ -13,7 +13,7 @@ class InputError(PitchlensError, MediaError):
     """A video, weights or data file that cannot be used."""
 
 
-class ConfigError(PitchlensError):
+class ConfigError(PitchlensError, SettingsError):
     """A bad configuration key or value."""
 
 
@@ -25,5 +25,5 @@ class QueryError(PitchlensError):
     """A SQL statement that cannot be run."""
 
 
-__all__ = ["UserError", "MediaError", "WeightsError", "PitchlensError", "InputError", "ConfigError", "StoreError",
+__all__ = ["UserError", "MediaError", "WeightsError", "SettingsError", "PitchlensError", "InputError", "ConfigError", "StoreError",
            "QueryError"]

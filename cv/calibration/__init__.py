@@ -14,7 +14,7 @@ __all__ = ["METHODS", "CalibrationConfig", "Calibrator", "FrameCalibration", "Tr
 
 def build_calibrator(cfg: CalibrationConfig | dict | None = None) -> TrackingCalibrator:
     """The calibrator ``cfg.method`` names; bad settings raise a one-line ConfigError."""
-    from pitchlens.errors import ConfigError
+    from cv.errors import SettingsError as ConfigError
 
     if cfg is None or isinstance(cfg, dict):
         cfg = CalibrationConfig.from_dict(cfg)

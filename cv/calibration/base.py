@@ -38,7 +38,7 @@ class CalibrationConfig:
     @classmethod
     def from_dict(cls, d: dict | None) -> CalibrationConfig:
         """Build from a config mapping; unknown keys are a ConfigError."""
-        from pitchlens.errors import ConfigError
+        from cv.errors import SettingsError as ConfigError
 
         d = dict(d or {})
         names = set(cls.__dataclass_fields__)

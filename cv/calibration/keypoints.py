@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from cv.pitch import DEFAULT_PITCH, PitchModel
-from pitchlens.errors import ConfigError, InputError
+from cv.errors import SettingsError as ConfigError
+from cv.errors import WeightsError as InputError
 
 
 def parse_keypoint_map(kmap: dict | list | None, pitch: PitchModel = DEFAULT_PITCH) -> dict[int, tuple[float, float]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pitchlens.errors import ConfigError
+from cv.errors import SettingsError as ConfigError
 
 
 def manual_homography(points: list[list[float]] | np.ndarray | None, key: str = "calibration.manual_points",

@@ -11,7 +11,7 @@ from cv.calibration.init import INIT_TAUS
 from cv.calibration.lines import line_evidence, refine, resize_matrix
 from cv.calibration.manual import manual_homography
 from cv.camera import Camera
-from pitchlens.errors import ConfigError
+from cv.errors import SettingsError as ConfigError
 from tests.cv.calib_render import crowd_frame, error_m, graphics_frame, render
 
 W, H = 960, 540
