@@ -48,18 +48,22 @@ def render(out: Path, seed: int, seconds: float) -> tuple[Path, float | None]:
     return d, time.perf_counter() - t0
 
 
-def process_and_eval(d: Path, store: Path, seed: int, stride: int, device: str) -> tuple[dict, float]:
+def process_and_eval(d: Path, store: Path, seed: int, stride: int, device: str,
+                     weights: str | None = None) -> tuple[dict, float]:
     """Run the pipeline with the demo profile on one clip and score it."""
     from pitchlens.config import load_config
     from pitchlens.evaluation import evaluate
     from pitchlens.job import process_video
 
-    cfg = load_config(overrides={"detector": {"profile": "demo", "device": device}})
+    det = {"profile": "demo", "device": device} | ({"weights": weights} if weights else {})
+    cfg = load_config(overrides={"detector": det})
     match_id = f"bench-{seed}"
     t0 = time.perf_counter()
-    process_video(d / "clip.mp4", cfg, store=store, match_id=match_id, stride=stride)
+    r = process_video(d / "clip.mp4", cfg, store=store, match_id=match_id, stride=stride)
     dt = time.perf_counter() - t0
-    return evaluate(d, store, match_id), dt
+    res = evaluate(d, store, match_id)
+    res["stage_seconds"] = {k: round(v, 1) for k, v in r.stage_seconds.items()}
+    return res, dt
 
 
 def fmt(v: object) -> str:
@@ -99,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clips", type=int, default=6, help="how many of the six clips (reference: 6)")
     ap.add_argument("--stride", type=int, default=1, help="process every N-th frame (reference: 1)")
     ap.add_argument("--device", default="auto", help="detector device: auto | cpu | cuda:N")
+    ap.add_argument("--weights", default=None, help="demo weights (default: weights/pitchlens-demo.pt)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS_accuracy.md")
     ap.add_argument("--render-only", action="store_true", help="only render the clips")
@@ -116,8 +121,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"rendered {d} in {t_render:.0f} s", flush=True)
         if args.render_only:
             continue
-        res, t_proc = process_and_eval(d, store, seed, args.stride, args.device)
-        notes.append(f"- processed seed {seed} in {t_proc:.0f} s ({res['frames_scored']} frames scored)")
+        res, t_proc = process_and_eval(d, store, seed, args.stride, args.device, args.weights)
+        notes.append(f"- processed seed {seed} in {t_proc:.0f} s ({res['frames_scored']} frames scored; stage seconds "
+                     f"{res['stage_seconds']})")
         print(f"seed {seed}: processed in {t_proc:.0f} s; " + json.dumps({k: res[k] for k in SHOW}), flush=True)
         rows.append({"seed": seed, "eval": res})
     if args.render_only:

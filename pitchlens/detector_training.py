@@ -66,6 +66,9 @@ class TrainSettings:
     scene_frames: int = 6
     scene_stride: int = 15
     hours: float | None = None  # wall-clock training budget; when set it overrides epochs (ultralytics' ``time``)
+    lr0: float = 0.002  # AdamW learning rate
+    warmup_epochs: float = 0.0  # short CPU runs: every optimiser step counts
+    init: str | None = None  # start from these weights (an earlier run of this command) instead of from scratch
 
 
 def _scene_seed(base: int, k: int) -> int:
@@ -143,7 +146,7 @@ def build_split(root: Path | str, split: str, n_img: int, base_seed: int, s: Tra
         for ci, (x0, y0) in enumerate(crop_windows(rng, objects, s.frame_size, s.imgsz, s.crops_per_frame)):
             if written >= n_img:
                 break
-            name = f"{split}_{fi:05d}_{ci}"
+            name = f"{split}_{base_seed}_{fi:05d}_{ci}"
             tile = img[y0:y0 + s.imgsz, x0:x0 + s.imgsz]
             cv2.imwrite(str(root / "images" / split / f"{name}.jpg"), tile, [cv2.IMWRITE_JPEG_QUALITY, 92])
             (root / "labels" / split / f"{name}.txt").write_text("\n".join(yolo_labels(objects, x0, y0, s.imgsz)))
@@ -198,11 +201,13 @@ def train_detector(out: Path | str, workdir: Path | str, settings: TrainSettings
     if progress:
         progress(f"dataset ready in {t_data:.0f} s; training")
     model = YOLO(str(MODEL_YAML), task="detect")
+    if s.init:
+        model = model.load(s.init)  # transfer the earlier run's weights into the same architecture
     model.train(
-        data=str(data), epochs=s.epochs, imgsz=s.imgsz, batch=s.batch, device=s.device, workers=s.workers,
-        seed=s.seed, deterministic=True, project=str(workdir), name="train", exist_ok=True, plots=False,
-        pretrained=False, amp=False, cache="ram", warmup_epochs=min(1.0, s.epochs / 4),
-        close_mosaic=max(1, s.epochs // 4),
+        data=str(data), epochs=s.epochs, imgsz=s.imgsz, batch=s.batch, nbs=s.batch, device=s.device,
+        workers=s.workers, seed=s.seed, deterministic=True, project=str(workdir), name="train", exist_ok=True,
+        plots=False, pretrained=False, amp=False, cache="ram", optimizer="AdamW", lr0=s.lr0,
+        warmup_epochs=s.warmup_epochs, close_mosaic=max(1, s.epochs // 4),
         hsv_h=0.03, hsv_s=0.6, hsv_v=0.4, fliplr=0.5, scale=0.25, translate=0.1, mosaic=1.0, verbose=False,
         **({"time": s.hours} if s.hours else {}),
     )

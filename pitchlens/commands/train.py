@@ -21,6 +21,8 @@ def train_detector(
     batch: int = typer.Option(16, "--batch", min=1, help="Training batch size."),
     dataset: Path | None = typer.Option(None, "--dataset", help="Train on this existing dataset folder "
                                         "(images/ and labels/ train and val splits) instead of rendering one."),
+    init: str | None = typer.Option(None, "--init", help="Start from these weights (an earlier run of this "
+                                    "command) instead of from scratch."),
     hours: float | None = typer.Option(None, "--hours", min=0.001,
                                        help="Wall-clock training budget in hours; overrides --epochs when set."),
 ) -> None:
@@ -31,7 +33,7 @@ def train_detector(
     if imgsz % 32:
         raise ConfigError(f"--imgsz: must be a multiple of 32, got {imgsz}")
     s = TrainSettings(images=images, epochs=epochs, imgsz=imgsz, seed=seed, device=device,
-                      crops_per_frame=crops_per_frame, batch=batch, hours=hours)
+                      crops_per_frame=crops_per_frame, batch=batch, hours=hours, init=init)
     summary = run(out, workdir, s, progress=typer.echo, dataset=dataset)
     v = summary["validation"]
     typer.echo(f"wrote {out} ({summary['weights_bytes'] / 1e6:.1f} MB) in {summary['total_seconds']:.0f} s; "

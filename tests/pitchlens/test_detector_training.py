@@ -37,7 +37,8 @@ def test_first_crop_holds_the_ball():
 
 
 def test_tiny_training_run_gives_demo_weights(tmp_path):
-    s = TrainSettings(images=8, epochs=1, imgsz=160, seed=77, crops_per_frame=4, batch=8, workers=0)
+    s = TrainSettings(images=8, epochs=1, imgsz=160, seed=77, crops_per_frame=4, batch=8, workers=0, scene_frames=2,
+                      scene_stride=5)
     summary = train_detector(tmp_path / "w.pt", tmp_path / "work", s)
     assert summary["images"] == {"train": 8, "val": 1}
     assert 0 < (tmp_path / "w.pt").stat().st_size < 15e6
