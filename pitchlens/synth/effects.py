@@ -16,7 +16,8 @@ class Effects:
         self.motion_blur = motion_blur
         self.jpeg_quality = jpeg_quality
         self.k1 = k1
-        self.noise = [rng.normal(0, noise_sigma, (h, w, 1)).astype(np.int16) for _ in range(3)] if noise_sigma else []
+        self.noise = [np.repeat(rng.normal(0, noise_sigma, (h, w, 1)).round().astype(np.int16), 3, axis=2)
+                      for _ in range(3)] if noise_sigma else []
         self.maps = _distortion_maps(w, h, k1) if k1 else None
         # colour grading: white balance, gamma and contrast as one lookup table; optional vignette
         gains = rng.uniform(0.92, 1.08, 3)
@@ -50,7 +51,7 @@ class Effects:
             img = cv2.GaussianBlur(img, (0, 0), self.blur_sigma)
         if self.noise:
             n = self.noise[index % len(self.noise)]
-            img = np.clip(img.astype(np.int16) + n, 0, 255).astype(np.uint8)
+            img = cv2.add(img, n, dtype=cv2.CV_8U)  # saturating
         if self.jpeg_quality:
             ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(self.jpeg_quality)])
             img = cv2.imdecode(buf, cv2.IMREAD_COLOR)

@@ -139,7 +139,7 @@ def sample_extras(rng: np.random.Generator, far_y: float, end_x: float, half_len
 
 
 def _shade(c, f: float) -> tuple[int, int, int]:
-    return tuple(int(np.clip(v * f, 0, 255)) for v in c)
+    return tuple(min(255, max(0, int(v * f))) for v in c)
 
 
 def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, look: Look, xy: np.ndarray,
