@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import typer
 
-from pitchlens.errors import InputError, StoreError
+from pitchlens.errors import StoreError
 
 
 def _tactics_config(config: Path | None):  # noqa: ANN202 - TacticsConfig
@@ -129,6 +129,3 @@ def register(app: typer.Typer) -> None:
     app.command("import-tracking")(import_tracking_cmd)
     app.command("tactics")(tactics_cmd)
     app.add_typer(scenario_app, name="scenario")
-
-
-__all__ = ["register", "InputError"]
