@@ -55,8 +55,8 @@ class Style:
         return Style(
             grass_hsv=(float(rng.uniform(34, 52)), float(rng.uniform(110, 210)), float(rng.uniform(95, 185))),
             stripe_width=float(105.0 / rng.integers(14, 26)),
-            stripe_delta=float(rng.uniform(0.03, 0.14)),
-            stripe_axis=str(rng.choice(["x", "x", "x", "y", "check"])),
+            stripe_delta=float(rng.uniform(0.025, 0.11)),
+            stripe_axis=str(rng.choice(["x"] * 10 + ["y", "y", "check"])),
             line_bgr=tuple(int(v) for v in rng.uniform(215, 250, 3)),
             line_alpha=float(rng.uniform(0.7, 0.95)),
             surround=str(rng.choice(["grass", "grass", "grass", "track"])),
@@ -123,7 +123,13 @@ class Stadium:
         spots = [pitch.keypoints[k] for k in ("centre_spot", "penalty_spot_left", "penalty_spot_right")]
         a = np.linspace(0, 2 * np.pi, 14)[:-1]
         self.spots = [np.stack([x + 0.11 * np.cos(a), y + 0.11 * np.sin(a), 0 * a], axis=1) for x, y in spots]
-        sky = (np.array([35, 30, 28]) if s.night else rng.uniform([150, 140, 120], [235, 215, 200])).astype(np.uint8)
+        if s.night:
+            sky = np.array([35, 30, 28])
+        elif rng.random() < 0.7:  # the structure of the stadium (roof, corners) rather than open sky
+            sky = rng.uniform(35, 90) * rng.uniform(0.9, 1.1, 3)
+        else:
+            sky = rng.uniform([150, 140, 120], [235, 215, 200])
+        sky = np.clip(sky, 0, 255).astype(np.uint8)
         self.sky = sky
         self.net_alpha = float(rng.uniform(0.35, 0.6))
 
