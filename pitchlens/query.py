@@ -33,21 +33,36 @@ def connect(store: str | os.PathLike | Store = "store") -> duckdb.DuckDBPyConnec
         st._check_version()
     con = duckdb.connect(":memory:")
     allowed: list[str] = []
-    snap = st.snapshot()
+    snap = Store(st.root.resolve()).snapshot()  # absolute paths, resolved once
     for name, schema in TABLES.items():
-        files = [str(p.resolve()) for p in snap[name]]
+        files = [str(p) for p in snap[name]]
         if files:
             allowed += files
             lst = ", ".join(_sql_str(f) for f in files)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}], union_by_name=true)")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}])")
         else:
-            con.register(f"__empty_{name}", schema.empty_table())
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM __empty_{name}")
+            cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in schema)
+            con.execute(f"CREATE VIEW {name} AS SELECT {cols} WHERE false")
     if allowed:
         con.execute("SET allowed_paths = " + "[" + ", ".join(_sql_str(f) for f in allowed) + "]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def _duck_type(t: pa.DataType) -> str:
+    """The DuckDB type of an Arrow type used in the store's schemas."""
+    if pa.types.is_fixed_size_list(t):
+        return f"{_duck_type(t.value_type)}[{t.list_size}]"
+    if pa.types.is_list(t):
+        return f"{_duck_type(t.value_type)}[]"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+    simple = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.int16(): "SMALLINT",
+              pa.float64(): "DOUBLE", pa.float32(): "FLOAT", pa.bool_(): "BOOLEAN", pa.date32(): "DATE"}
+    if t in simple:
+        return simple[t]
+    raise TypeError(f"no DuckDB type for {t}")
 
 
 def _sql_str(s: str) -> str:

@@ -82,3 +82,19 @@ def test_bad_sql_is_one_line(store):
 def test_missing_store(tmp_path):
     with pytest.raises(StoreError, match="no such store"):
         pitchlens.query("SELECT 1", store=tmp_path / "nope")
+
+
+def test_empty_views_have_the_schema_types(tmp_path):
+    """A store without a table still answers with that table's columns and types."""
+    import pyarrow as pa
+
+    Store(tmp_path).ensure()
+    for name, schema in TABLES.items():
+        t = pitchlens.query(f"SELECT * FROM {name}", store=tmp_path)
+        assert t.num_rows == 0 and t.column_names == schema.names
+        for f in schema:
+            got = t.schema.field(f.name).type
+            if pa.types.is_timestamp(f.type):
+                assert pa.types.is_timestamp(got) and got.tz is not None
+            else:
+                assert got == f.type, (name, f.name, got)
