@@ -15,7 +15,7 @@ from filterpy.kalman import KalmanFilter
 
 from tracking.config import BallConfig
 from tracking.kalman import CA_POS, constant_acceleration, mahalanobis_sq, predict_ca
-from tracking.projection import box_centres, feet_to_pitch, pitch_to_image
+from tracking.projection import box_centres, feet_to_pitch, image_to_pitch, pitch_to_image
 
 #: The ball's track id in the output.
 BALL_TRACK_ID = 0
@@ -36,6 +36,8 @@ class BallTracker:
         self.misses = 0
         self._t_prev: float | None = None
         self.redetections = 0
+        self._hyps: list[list] = []  # chains of candidates away from the track: (frame, t, box, conf, z, R)
+        self._hyp_space: str | None = None
         self.rec: list[tuple] = []  # (frame, t, box x1 y1 x2 y2, x, y, provenance code)
 
     def _candidates(self, xyxy: np.ndarray, H: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +45,19 @@ class BallTracker:
         if H is not None:
             xy, R = feet_to_pitch(H, xyxy, 0.0, c.meas_std_px)
             return xy, R
+        return self._image_candidates(xyxy)
+
+    @staticmethod
+    def _up(H: np.ndarray | None, box: np.ndarray, xy: np.ndarray) -> np.ndarray:
+        """Unit pitch direction of "up in the image" at a ball box's ground point (away from the camera)."""
+        if H is None:
+            return np.array([np.nan, np.nan])
+        foot = np.array([[(box[0] + box[2]) / 2, box[3] - 10.0]])
+        d = image_to_pitch(H, foot)[0] - xy
+        return d / max(float(np.linalg.norm(d)), 1e-9)
+
+    def _image_candidates(self, xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = self.cfg
         z = box_centres(xyxy)
         R = np.tile(np.eye(2) * c.meas_std_px**2, (len(z), 1, 1))
         return z, R
@@ -95,26 +110,34 @@ class BallTracker:
         xyxy, conf = xyxy[keep], conf[keep]
         if self.kf is not None and (space != self.space or t - self.t_last > c.max_lost_s):
             self.kf = None  # restart: different space or lost too long
+        if space != self._hyp_space:
+            self._hyps = []
+            self._hyp_space = space
         if self.kf is not None:
             predict_ca(self.kf, dt, c.accel_std if space == "pitch" else c.image_accel_std)
 
-        chosen = self._choose(xyxy, conf, H)
+        chosen = self._choose(xyxy, conf, H) if self.kf is not None else None
         if chosen is None and self.kf is not None and self.misses + 1 >= c.redetect_after:
             bx, bc = self._crop_candidates(image, H)
             keep = bc >= c.min_conf
             if keep.any():
-                xyxy, conf = bx[keep], bc[keep]
-                chosen = self._choose(xyxy, conf, H)
+                chosen = self._choose(bx[keep], bc[keep], H)
+                if chosen is not None:
+                    xyxy, conf = bx[keep], bc[keep]
+        if chosen is None:
+            # candidates away from the track: (re)acquire only on a chain consistent over several frames
+            hyp = self._grow_hypotheses(frame, t, xyxy, conf, H, space)
+            if hyp is not None:
+                self._restart_on(hyp, space)
+                return
         if chosen is not None:
             j, z, R = chosen
-            if self.kf is None:
-                self._start(z, R, space)
-            else:
-                self.kf.update(z, R=R)
+            self.kf.update(z, R=R)
             self.t_last = t
             self.misses = 0
+            self._hyps = []
             xy = z if space == "pitch" else (np.nan, np.nan)
-            self.rec.append((frame, t, *xyxy[j], xy[0], xy[1], 0))
+            self.rec.append((frame, t, *xyxy[j], xy[0], xy[1], 0, *self._up(H, xyxy[j], z)))
             return
         self.misses += 1
         if self.kf is not None:
@@ -124,7 +147,66 @@ class BallTracker:
                 xy = p
             else:
                 uv, xy = p, (np.nan, np.nan)
-            self.rec.append((frame, t, uv[0] - 3, uv[1] - 6, uv[0] + 3, uv[1], xy[0], xy[1], 1))
+            self.rec.append((frame, t, uv[0] - 3, uv[1] - 6, uv[0] + 3, uv[1], xy[0], xy[1], 1, np.nan, np.nan))
+
+    def _grow_hypotheses(self, frame: int, t: float, xyxy: np.ndarray, conf: np.ndarray, H: np.ndarray | None,
+                         space: str) -> list | None:
+        """Extend chains of candidates that move like a ball; return the first chain with ``init_frames`` links
+        (and a confident member), or None."""
+        c = self.cfg
+        self._hyps = [h for h in self._hyps if t - h[-1][1] <= c.init_max_gap_s]
+        if len(xyxy) == 0:
+            return None
+        z, R = self._candidates(xyxy, H)
+        ok = np.flatnonzero(np.isfinite(z).all(axis=1))
+        slack = c.gate_min_m if space == "pitch" else 10.0
+        speed = c.max_speed if space == "pitch" else 30.0 * c.max_speed
+        used = set()
+        grown = []
+        for h in self._hyps:
+            last = h[-1]
+            reach = slack + speed * (t - last[1])
+            d = np.linalg.norm(z[ok] - last[4], axis=1) if len(ok) else np.zeros(0)
+            cand = [k for k in np.argsort(d) if d[k] <= reach and ok[k] not in used]
+            if cand:
+                j = ok[cand[0]]
+                used.add(j)
+                grown.append(h + [self._member(frame, t, xyxy[j], conf[j], z[j], R[j], H)])
+            else:
+                grown.append(h)
+        for j in ok:
+            if j not in used:
+                grown.append([self._member(frame, t, xyxy[j], conf[j], z[j], R[j], H)])
+        self._hyps = grown[-16:]
+        for h in self._hyps:
+            if h[-1][0] == frame and len(h) >= c.init_frames and max(m[3] for m in h) >= c.init_conf:
+                return h
+        return None
+
+    def _member(self, frame: int, t: float, box: np.ndarray, conf: float, z: np.ndarray, R: np.ndarray,
+                H: np.ndarray | None) -> tuple:
+        return (frame, t, box.copy(), conf, z.copy(), R.copy(), self._up(H, box, z))
+
+    def _restart_on(self, hyp: list, space: str) -> None:
+        """Start the filter on a confirmed chain of candidates and record its members as detected rows."""
+        c = self.cfg
+        first = hyp[0][0]
+        while self.rec and self.rec[-1][0] >= first and self.rec[-1][8] == 1:
+            self.rec.pop()  # predicted rows of the old track over the chain's frames
+        self._start(hyp[0][4], hyp[0][5], space)
+        prev_t = hyp[0][1]
+        for k, (frame, t, box, _, z, R, up) in enumerate(hyp):
+            if k:
+                predict_ca(self.kf, t - prev_t, c.accel_std if space == "pitch" else c.image_accel_std)
+                self.kf.update(z, R=R)
+                prev_t = t
+            if self.rec and self.rec[-1][0] >= frame:
+                continue
+            xy = z if space == "pitch" else (np.nan, np.nan)
+            self.rec.append((frame, t, *box, xy[0], xy[1], 0, *up))
+        self.t_last = hyp[-1][1]
+        self.misses = 0
+        self._hyps = []
 
     def _choose(self, xyxy: np.ndarray, conf: np.ndarray, H: np.ndarray | None):
         """Pick the candidate inside the gate closest to the prediction, or (no track) the most confident one."""
@@ -146,7 +228,9 @@ class BallTracker:
         d2 = mahalanobis_sq(mean, cov, z[ok], R[ok])[0]
         dist = np.linalg.norm(z[ok] - mean, axis=1)
         gate_min = c.gate_min_m if self.space == "pitch" else 10.0
-        inside = (d2 <= c.gate_chi2) | (dist <= gate_min)
+        speed = c.max_speed if self.space == "pitch" else 30.0 * c.max_speed
+        reach = gate_min + speed * (self._t_prev - self.t_last)
+        inside = ((d2 <= c.gate_chi2) | (dist <= gate_min)) & (dist <= reach)
         if not inside.any():
             return None
         idx = np.flatnonzero(ok)[inside]
@@ -156,11 +240,12 @@ class BallTracker:
         return j, z[j], R[j]
 
     def records(self) -> dict[str, np.ndarray]:
-        """Raw online ball rows: frame, t, box (N, 4), xy (N, 2), provenance code (0 detected, 1 predicted)."""
+        """Raw online ball rows: frame, t, box (N, 4), xy (N, 2), provenance code (0 detected, 1 predicted) and
+        up (N, 2), the pitch direction of "up in the image" at detected balls."""
         if not self.rec:
             return {"frame": np.zeros(0, np.int64), "t": np.zeros(0), "box": np.zeros((0, 4), np.float32),
-                    "xy": np.zeros((0, 2)), "prov": np.zeros(0, np.int8)}
+                    "xy": np.zeros((0, 2)), "prov": np.zeros(0, np.int8), "up": np.zeros((0, 2))}
         a = np.array(self.rec, dtype=float)
         return {"frame": a[:, 0].astype(np.int64), "t": a[:, 1], "box": a[:, 2:6].astype(np.float32),
-                "xy": a[:, 6:8], "prov": a[:, 8].astype(np.int8)}
+                "xy": a[:, 6:8], "prov": a[:, 8].astype(np.int8), "up": a[:, 9:11]}
 

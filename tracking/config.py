@@ -23,7 +23,10 @@ class PlayerConfig:
     image_accel_std: float = 200.0  # same for image-space state (px/s^2) where no homography is usable
     foot_std_frac: float = 0.06  # foot-point measurement std as a fraction of the box height (px)
     foot_std_min_px: float = 1.5  # floor of that std (px)
-    max_speed: float = 10.0  # m/s; bounds the re-identification radius of lost tracks
+    max_speed: float = 2.0  # m/s; bounds the re-identification radius of lost tracks (relative to the group drift)
+    group_drift: bool = False  # look for lost tracks at their last position plus the drift of the tracks seen since
+    reid_defer_s: float = 0.5  # lost longer than this: re-identify online only when unambiguous, else new track
+    reid_ratio: float = 0.6  # unambiguous: distance to the chosen pair at most this times the nearest rival's
     lost_velocity_decay_s: float = 0.5  # velocity of an unmatched track decays with this time constant (s)
     gate_chi2: float = 13.8  # Mahalanobis gate in pitch space (chi^2, 2 dof; 13.8 = 99.9 %)
     gate_min_m: float = 0.8  # gate radius never smaller than this (m), whatever the covariance
@@ -42,7 +45,9 @@ class BallConfig:
     """Ball tracker: constant-acceleration Kalman, candidate selection, re-detection on crops."""
 
     min_conf: float = 0.1  # ball candidates below this confidence are ignored
-    init_conf: float = 0.3  # a (re)started ball track needs a candidate at least this confident
+    init_conf: float = 0.5  # a (re)started ball track needs a chain with a candidate at least this confident
+    init_frames: int = 3  # ... and that many candidates in a chain moving like a ball (below max_speed)
+    init_max_gap_s: float = 0.2  # a chain breaks when no candidate joins it for this long
     accel_std: float = 30.0  # process noise: white jerk-driven acceleration std (m/s^2)
     image_accel_std: float = 3000.0  # same in image space (px/s^2) where no homography is usable
     meas_std_px: float = 2.0  # ball centre measurement std (px)
@@ -51,8 +56,11 @@ class BallConfig:
     max_lost_s: float = 1.0  # after this long unmatched the ball track restarts on the best candidate
     max_gap_s: float = 1.0  # offline: gaps up to this long are interpolated (provenance "interpolated")
     max_speed: float = 45.0  # m/s; a ground projection faster than this is not a rolling ball
-    air_accel: float = 25.0  # m/s^2; smoothed ground-projection acceleration above this flags the ball in air
-    air_min_frames: int = 4  # in-air runs shorter than this are dropped
+    air_accel: float = 25.0  # m/s^2; smoothed ground-projection acceleration above this: in-air candidate
+    air_window_s: float = 0.3  # Savitzky-Golay window of the ground-projection speed/acceleration (s)
+    air_min_frames: int = 4  # in-air candidate runs shorter than this are dropped
+    air_min_rise_m: float = 1.0  # a flight's ground projection bulges at least this far away from the camera (m)
+    air_side_ratio: float = 0.5  # ... with sideways deviation (rms) at most this times the bulge
     crop_size: int = 320  # px side of the re-detection crop around the predicted position
     redetect_after: int = 1  # call the re-detection hook after this many frames without a candidate
 
@@ -81,10 +89,16 @@ class TeamConfig:
 class OfflineConfig:
     """Offline pass over a whole match."""
 
-    stitch_max_gap_s: float = 10.0  # tracklets separated by at most this long may be stitched
-    stitch_max_speed: float = 8.0  # m/s; required average speed across the gap must stay below this
+    split_gap_s: float = 0.5  # online tracks are cut where undetected longer than this, then stitched again
+    stitch_max_gap_s: float = 20.0  # tracklets separated by at most this long may be stitched
+    stitch_max_speed: float = 4.0  # m/s; required average speed across the gap must stay below this
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
+    stitch_sigma0_m: float = 1.5  # link likelihood: displacement std across a zero gap (m) ...
+    stitch_sigma_rate: float = 4.0  # ... and its variance growth per second of gap (m^2/s)
+    stitch_gate_chi2: float = 13.8  # links with a larger normalised squared displacement are impossible (2 dof)
+    stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
+    stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     smoother: str = "savgol"  # "savgol", "rts" or "none"
     savgol_window_s: float = 0.6  # Savitzky-Golay window (s)

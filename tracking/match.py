@@ -10,7 +10,15 @@ import numpy as np
 
 from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
-from tracking.offline import drop_short, fill_gaps, finish_ball, smooth_tracks, stitch, tracklets_from_rows
+from tracking.offline import (
+    drop_short,
+    fill_gaps,
+    finish_ball,
+    smooth_tracks,
+    split_tracks,
+    stitch,
+    tracklets_from_rows,
+)
 from tracking.teams import TrackSummary, assign_roles_teams, attacking_directions, role_vote
 from tracking.tracker import PERSON_CLASSES, PlayerTracker
 
@@ -75,9 +83,11 @@ class MatchTracker:
 
         rows = self.players.records()
         tracks = {tr.id: tr for tr in self.players.all_tracks()}
-        roles0 = {tid: role_vote(tr.votes) for tid, tr in tracks.items()}
-        apps = {tid: tr.app for tid, tr in tracks.items()}
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline)
+        first = max(tracks, default=0) + 1
+        rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first)
+        roles0 = {pid: role_vote(tracks[tid].votes) for pid, tid in parent.items() if tid in tracks}
+        apps = {pid: tracks[tid].app for pid, tid in parent.items() if tid in tracks}
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline, self.players.drift_series())
         rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))
@@ -85,8 +95,11 @@ class MatchTracker:
 
         # per stitched track: votes, colour, position, for roles and teams
         summ: dict[int, TrackSummary] = {}
-        for tid, tr in tracks.items():
-            root = mapping.get(tid, tid)
+        for pid, tid in parent.items():
+            tr = tracks.get(tid)
+            if tr is None:
+                continue
+            root = mapping.get(pid, pid)
             s = summ.get(root)
             if s is None:
                 s = summ[root] = TrackSummary(root, np.zeros(3), 0, {}, np.nan)

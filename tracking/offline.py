@@ -55,13 +55,53 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
     return out
 
 
-def stitch(tracklets: list[Tracklet], cfg: OfflineConfig) -> dict[int, int]:
+def split_tracks(rows: dict, split_gap_s: float, first_id: int) -> tuple[dict, dict[int, int]]:
+    """Keep detected rows and cut each track where it went undetected for more than ``split_gap_s``.
+
+    The online tracker re-identifies tracks after such gaps with what it knew then; cutting there lets the stitcher
+    decide again with the whole match. Later pieces get new ids from ``first_id``; returns the rows and a map
+    piece id -> online track id.
+    """
+    det = rows["prov"] == DETECTED
+    r = {k: v[det] for k, v in rows.items()}
+    order = np.lexsort((r["t"], r["track_id"]))
+    r = {k: v[order] for k, v in r.items()}
+    tid = r["track_id"]
+    parent = {int(i): int(i) for i in np.unique(tid)}
+    if len(tid) < 2:
+        return r, parent
+    cut = np.zeros(len(tid), bool)
+    cut[1:] = (tid[1:] == tid[:-1]) & (np.diff(r["t"]) > split_gap_s)
+    if cut.any():
+        new_ids = first_id + np.cumsum(cut) - 1
+        # rows after a cut take the id of the latest cut within their track
+        piece = np.where(cut, new_ids, -1)
+        seg = np.maximum.accumulate(np.where(cut, np.arange(len(tid)), -1))
+        start = np.r_[True, tid[1:] != tid[:-1]]
+        track_start = np.maximum.accumulate(np.where(start, np.arange(len(tid)), -1))
+        use = seg > track_start
+        out = tid.copy()
+        out[use] = piece[seg[use]]
+        for k in np.flatnonzero(cut):
+            parent[int(piece[k])] = int(tid[k])
+        r["track_id"] = out
+    return r, parent
+
+
+def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
+           drift: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
     """Join tracklets that continue each other (motion and appearance); returns track id -> stitched id.
 
     A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s``, the
     distance is reachable at ``stitch_max_speed`` (plus ``stitch_slack_m``), their appearance distance is at most
-    ``stitch_max_app`` and their detector roles agree. Links are chosen by one minimum-cost assignment of ends to
-    starts, so chains of several tracklets form at once.
+    ``stitch_max_app`` and their detector roles agree. ``drift`` (times (T,), positions (T, 2)) is the group
+    drift of the online tracker: with ``stitch_drift`` an end is moved by the drift across the gap.
+
+    The cost of a link is the negative log-likelihood of the (drift-compensated) displacement under an isotropic
+    Gaussian whose variance grows with the gap, ``sigma^2 = stitch_sigma0_m^2 + stitch_sigma_rate * gap``, plus
+    ``stitch_w_app`` times the appearance distance; a short gap with a small displacement beats a long one that a
+    wide reach would also allow. Links are chosen by one minimum-cost assignment of ends to starts, so chains of
+    several tracklets form at once.
     """
     n = len(tracklets)
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
@@ -72,7 +112,13 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig) -> dict[int, int]:
     xs = np.array([tr.xy_start for tr in tracklets])
     xe = np.array([tr.xy_end for tr in tracklets])
     gap = ts[None, :] - te[:, None]  # end i -> start j
-    dist = np.linalg.norm(xs[None, :, :] - xe[:, None, :], axis=2)
+    shift = np.zeros((n, n, 2))
+    if cfg.stitch_drift and drift is not None and len(drift[0]) > 1:
+        dt_, dxy = drift
+        at = np.stack([np.interp(ts, dt_, dxy[:, 0]), np.interp(ts, dt_, dxy[:, 1])], axis=1)
+        ae = np.stack([np.interp(te, dt_, dxy[:, 0]), np.interp(te, dt_, dxy[:, 1])], axis=1)
+        shift = at[None, :, :] - ae[:, None, :]
+    dist = np.linalg.norm(xs[None, :, :] - xe[:, None, :] - shift, axis=2)
     reach = cfg.stitch_slack_m + cfg.stitch_max_speed * np.maximum(gap, 0)
     feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s) & np.isfinite(dist) & (dist <= reach)
     roles = np.array([tr.role == "referee" for tr in tracklets])
@@ -84,7 +130,11 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig) -> dict[int, int]:
         feasible &= ad <= cfg.stitch_max_app
     else:
         ad = np.zeros((n, n))
-    cost = np.where(feasible, dist / reach + ad + 0.2 * gap / cfg.stitch_max_gap_s, 1e6)
+    var = cfg.stitch_sigma0_m**2 + cfg.stitch_sigma_rate * np.maximum(gap, 0)
+    r2 = dist**2 / var
+    feasible &= r2 <= cfg.stitch_gate_chi2
+    with np.errstate(invalid="ignore"):
+        cost = np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
     r, c = linear_sum_assignment(cost)
     nxt = {}
     for i, j in zip(r, c, strict=True):
@@ -213,18 +263,51 @@ def drop_short(rows: dict, min_detected: int) -> dict:
     return {k: v[keep] for k, v in rows.items()}
 
 
+def _looks_like_flight(xy: np.ndarray, up: np.ndarray, a: int, b: int, cfg: BallConfig) -> bool:
+    """Whether positions ``xy[a-1:b+1]`` bulge from their chord towards ``up`` (away from the camera) like a
+    ball in the air, rather than bending sideways (a pass or deflection)."""
+    lo, hi = max(0, a - 1), min(len(xy) - 1, b)
+    if hi - lo < 3:
+        return False
+    p = xy[lo:hi + 1]
+    u = np.nanmean(up[lo:hi + 1], axis=0)
+    if not np.isfinite(u).all() or not np.isfinite(p).all():
+        return False
+    u = u / max(np.linalg.norm(u), 1e-9)
+    w = np.linspace(0.0, 1.0, len(p))[:, None]
+    dev = p - (p[0] + w * (p[-1] - p[0]))
+    rise = dev @ u
+    side = dev @ np.array([-u[1], u[0]])
+    peak = rise.max()
+    if peak < cfg.air_min_rise_m:
+        return False
+    inner = rise[1:-1]
+    return bool((inner > -0.2 * peak).mean() >= 0.8 and np.sqrt(np.mean(side**2)) <= cfg.air_side_ratio * peak)
+
+
 def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_all: np.ndarray, fps: float,
                 cfg: BallConfig) -> dict:
     """Ball rows: detected rows, gaps up to ``max_gap_s`` interpolated, speed, and the in-air flag.
 
-    In-air: where the ground projection of the ball moves faster than a rolling ball can (``max_speed``) or
-    accelerates harder than ``air_accel`` (smoothed over 0.3 s) for at least ``air_min_frames`` frames. During an
+    In-air candidates: where the ground projection of the ball moves faster than a rolling ball can (``max_speed``)
+    or accelerates harder than ``air_accel`` (Savitzky-Golay over ``air_window_s``) for at least ``air_min_frames``
+    frames. A candidate is kept only when it looks like a flight: between take-off and landing the ground
+    projection bulges away from the camera (a ball above the ground is seen higher in the image, so its projection
+    lands farther away) by at least ``air_min_rise_m``, mostly on that side of the chord, with little sideways
+    deviation (``air_side_ratio``); a pass or a deflection bends the path sideways or not at all. ``rows["up"]``
+    (N, 2) gives per detected row the pitch direction of "up in the image" at the ball. During an
     in-air run the pitch position is the straight line between the take-off and landing ground points (the
     horizontal motion of a ball in flight) and ``z`` is unknown (NaN); on the ground ``z`` is 0.
     """
-    r = dict(rows)
+    r = {k: v for k, v in rows.items() if k != "up"}
+    up_rows = rows.get("up", np.full((len(rows["frame"]), 2), np.nan))
     r["track_id"] = np.zeros(len(r["frame"]), np.int64)
     r = fill_gaps(r, frames_all, t_all, usable_all, cfg.max_gap_s)
+    up = np.full((len(r["frame"]), 2), np.nan)
+    det = rows["prov"] == DETECTED
+    pos = np.searchsorted(r["frame"], rows["frame"][det])
+    ok = (pos < len(r["frame"])) & (r["frame"][np.minimum(pos, len(r["frame"]) - 1)] == rows["frame"][det])
+    up[pos[ok]] = up_rows[det][ok]
     n = len(r["frame"])
     xy = r["xy"].copy()
     speed = np.full(n, np.nan)
@@ -235,7 +318,7 @@ def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_al
     fin = np.isfinite(xy).all(axis=1)
     cont = np.ones(n, bool)
     cont[1:] = r["frame"][1:] - r["frame"][:-1] == 1
-    win = max(5, int(round(0.3 * fps)) | 1)
+    win = max(5, int(round(cfg.air_window_s * fps)) | 1)
     for a, b in _runs(fin):
         cuts = [a] + [k for k in range(a + 1, b) if not cont[k]] + [b]
         for s, e in zip(cuts[:-1], cuts[1:], strict=True):
@@ -254,10 +337,15 @@ def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_al
             am = np.hypot(acc[:, 0], acc[:, 1])
             air = (sp > cfg.max_speed) | (am > cfg.air_accel)
             half = w // 2  # the smoothing window blurs take-off and landing by about this much
-            for ra, rb in _runs(air):
-                if rb - ra >= cfg.air_min_frames:
+            runs = _runs(air)
+            for ra, rb in runs:
+                if rb - ra >= cfg.air_min_frames and _looks_like_flight(
+                        xy, up, s + max(0, ra - half), s + min(m, rb + half), cfg):
+                    # take-off and landing kinks nearby are candidate runs of their own: part of the same flight
                     in_air[s + ra:s + rb] = True
-                    flight[s + max(0, ra - half):s + min(m, rb + half)] = True
+                    near = [(a2, b2) for a2, b2 in runs if a2 < rb + w and b2 > ra - w]
+                    fa, fb = min(a2 for a2, _ in near), max(b2 for _, b2 in near)
+                    flight[s + max(0, fa - half):s + min(m, fb + half)] = True
             speed[s:e] = sp
             accel[s:e] = np.gradient(sp, dt)
     # straight-line horizontal path during flight, between the ground points around the run

@@ -1,9 +1,10 @@
 """Online tracker for people (players, goalkeepers, referees).
 
-State per track: a filterpy constant-velocity Kalman filter in pitch metres (started on the first frame with a
-usable homography), the last image box with its velocity (image-space fallback), the box size relative to the
-local image scale (to predict the box from the pitch position under camera motion), an appearance histogram and
-votes of the detector's class.
+Tracks are held as arrays (one row per live track), so a frame costs a fixed number of numpy calls whatever the
+number of players. Per track: a constant-velocity Kalman state in pitch metres (filterpy's model, batched; started
+on the first frame with a usable homography), the last image box and its velocity (image-space fallback), the box
+size relative to the local image scale (to predict the box from the pitch position under camera motion), a running
+appearance histogram and confidence-weighted votes of the detector's class.
 
 Association per frame (BYTE-style cascade):
   1. active tracks (matched last frame, including tentative ones) vs high-confidence detections,
@@ -12,6 +13,11 @@ Association per frame (BYTE-style cascade):
 Cost = w_maha * sqrt(d^2 / gate) + w_iou * (1 - IoU) + w_app * Bhattacharyya distance, with the Mahalanobis gate
 in pitch space. The homography carries camera motion: predictions live on the pitch and are projected through
 the current frame's homography, so a panning camera needs no separate compensation.
+
+Lost tracks move with the group: the tracker integrates the mean velocity of the tracks it sees ("drift"), and a
+lost track is looked for at its last position plus the drift since it was lost (players off screen shift with the
+play much like those on screen). Re-identification after more than ``reid_defer_s`` is only made online when it is
+unambiguous (``reid_ratio``); otherwise a new track starts and the offline stitcher decides with the whole match.
 """
 
 from __future__ import annotations
@@ -23,39 +29,38 @@ import numpy as np
 from tracking.appearance import appearance_distance, hist_dim, shirt_features
 from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
-from tracking.kalman import batch_predict_cv, batch_update_pos, cv_state, mahalanobis_sq
+from tracking.kalman import CV_POS, batch_predict_cv, batch_update_pos, mahalanobis_sq
 from tracking.projection import feet_to_pitch, pitch_to_image, pixel_scale
 
 PROV_DETECTED, PROV_PREDICTED, PROV_INTERPOLATED = 0, 1, 2
 PROVENANCE_NAMES = ("detected", "predicted", "interpolated")
 PERSON_CLASSES = ("player", "goalkeeper", "referee")
+_FAR = 1e6  # pitch position given to detections above the horizon (never inside a gate)
 
 
 @dataclass
 class Track:
-    """One identity in the online tracker."""
+    """Summary of one identity of the online tracker (what the offline pass needs)."""
 
     id: int
-    box: np.ndarray
-    t_last: float
-    x: np.ndarray | None = None  # pitch state (x, vx, y, vy) in metres, None until a usable homography
-    P: np.ndarray | None = None
-    img_vel: np.ndarray = field(default_factory=lambda: np.zeros(4))
-    size_ratio: np.ndarray | None = None  # (w, h) / local px-per-metre at the foot point
-    hits: int = 1
-    misses: int = 0
-    confirmed: bool = False
+    confirmed: bool
+    votes: dict[str, float] = field(default_factory=dict)
     app: np.ndarray | None = None
     app_n: int = 0
     lab_sum: np.ndarray = field(default_factory=lambda: np.zeros(3))
     lab_n: int = 0
-    votes: dict[str, float] = field(default_factory=dict)
-    pitch_sum: np.ndarray = field(default_factory=lambda: np.zeros(2))
-    pitch_n: int = 0
-    last_det: int = -1
 
-    def pos(self) -> np.ndarray:
-        return self.x[[0, 2]] if self.x is not None else np.array([np.nan, np.nan])
+
+# per-track arrays: name -> (trailing shape, dtype, fill value)
+def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
+    return {
+        "id": ((), np.int64, 0), "X": ((4,), float, 0.0), "P": ((4, 4), float, 0.0), "has_kf": ((), bool, False),
+        "box": ((4,), float, 0.0), "vel": ((4,), float, 0.0), "size": ((2,), float, np.nan),
+        "hits": ((), np.int64, 0), "misses": ((), np.int64, 0), "confirmed": ((), bool, False),
+        "t_last": ((), float, 0.0), "app": ((d,), np.float32, np.nan), "app_n": ((), np.int64, 0),
+        "lab_sum": ((3,), float, 0.0), "lab_n": ((), np.int64, 0), "votes": ((3,), float, 0.0),
+        "last_det": ((), np.int64, -1), "drift0": ((2,), float, 0.0),
+    }
 
 
 class PlayerTracker:
@@ -65,11 +70,19 @@ class PlayerTracker:
         self.cfg = cfg or PlayerConfig()
         self.team_cfg = team_cfg or TeamConfig()
         self.app_every = max(1, app_every)
-        self.tracks: list[Track] = []
+        self.D = hist_dim(self.team_cfg)
+        self._spec = _fields(self.D)
+        self.s: dict[str, np.ndarray] = {k: np.full((0, *sh), fill, dtype=dt) for k, (sh, dt, fill) in
+                                         self._spec.items()}
         self.dead: list[Track] = []
         self._next_id = 1
         self._t_prev: float | None = None
         self._n_updates = 0
+        self.drift = np.zeros(2)  # integrated mean velocity of the tracks seen (m)
+        self.drift_t: list[float] = []
+        self.drift_xy: list[np.ndarray] = []
+        self.reid_online = 0
+        self.reid_deferred = 0
         # per-frame records (concatenated at the end)
         self.rec_frame: list[np.ndarray] = []
         self.rec_t: list[np.ndarray] = []
@@ -78,101 +91,125 @@ class PlayerTracker:
         self.rec_xy: list[np.ndarray] = []
         self.rec_prov: list[np.ndarray] = []
 
+    @property
+    def n(self) -> int:
+        """Number of live tracks."""
+        return len(self.s["id"])
+
     # ------------------------------------------------------------------ helpers
-    def _new_track(self, box: np.ndarray, t: float) -> Track:
-        tr = Track(id=self._next_id, box=box.copy(), t_last=t)
-        self._next_id += 1
-        if self.cfg.min_hits <= 1:
-            tr.confirmed = True
-        self.tracks.append(tr)
-        return tr
-
     def _predict(self, dt: float) -> None:
-        tau = self.cfg.lost_velocity_decay_s
-        trs = [tr for tr in self.tracks if tr.x is not None]
-        if not trs:
+        s = self.s
+        if not self.n:
             return
-        X = np.array([tr.x for tr in trs])
-        P = np.array([tr.P for tr in trs])
+        X = s["X"]
+        tau = self.cfg.lost_velocity_decay_s
         if tau > 0:
-            lost = np.array([tr.misses > 0 for tr in trs])
-            X[lost, 1] *= np.exp(-dt / tau)
-            X[lost, 3] *= np.exp(-dt / tau)
-        X, P = batch_predict_cv(X, P, dt, self.cfg.accel_std)
-        for i, tr in enumerate(trs):
-            tr.x, tr.P = X[i], P[i]
+            lost = s["misses"] > 0
+            if lost.any():
+                k = np.exp(-dt / tau)
+                X[lost, 1] *= k
+                X[lost, 3] *= k
+        s["X"], s["P"] = batch_predict_cv(X, s["P"], dt, self.cfg.accel_std)
 
-    def _predicted_boxes(self, tracks: list[Track], H: np.ndarray | None) -> np.ndarray:
-        boxes = np.array([tr.box + tr.img_vel * (tr.misses + 1) for tr in tracks]).reshape(-1, 4)
-        if H is None or not tracks:
+    def _predicted_boxes(self, H: np.ndarray | None) -> np.ndarray:
+        """Image boxes (n, 4) of all live tracks: projected from the pitch state where possible."""
+        s = self.s
+        boxes = s["box"] + s["vel"] * (s["misses"] + 1)[:, None]
+        if H is None:
             return boxes
-        idx = [i for i, tr in enumerate(tracks) if tr.x is not None and tr.size_ratio is not None]
-        if not idx:
+        ok = s["has_kf"] & np.isfinite(s["size"][:, 0])
+        if not ok.any():
             return boxes
-        xy = np.array([tracks[i].pos() for i in idx])
+        xy = s["X"][ok][:, CV_POS]
         uv = pitch_to_image(H, xy)
-        sc = pixel_scale(H, xy)
-        wh = np.array([tracks[i].size_ratio for i in idx]) * sc[:, None]
+        wh = s["size"][ok] * pixel_scale(H, xy)[:, None]
         pb = np.stack([uv[:, 0] - wh[:, 0] / 2, uv[:, 1] - wh[:, 1], uv[:, 0] + wh[:, 0] / 2, uv[:, 1]], axis=1)
-        ok = np.isfinite(pb).all(axis=1)
-        boxes[np.array(idx)[ok]] = pb[ok]
+        fin = np.isfinite(pb).all(axis=1)
+        idx = np.flatnonzero(ok)[fin]
+        boxes[idx] = pb[fin]
         return boxes
 
-    def _cost(self, tracks: list[Track], det_idx: np.ndarray, ctx: dict, use_app: bool,
-              lost: bool = False) -> np.ndarray:
+    def _cost(self, ti: np.ndarray, dj: np.ndarray, ctx: dict, use_app: bool, lost: bool = False) -> np.ndarray:
+        """Cost matrix (len(ti), len(dj)) of track rows ``ti`` vs detections ``dj``."""
         c = self.cfg
-        nt, nd = len(tracks), len(det_idx)
+        s = self.s
+        nt, nd = len(ti), len(dj)
         if nt == 0 or nd == 0:
             return np.zeros((nt, nd))
-        boxes = ctx["boxes"][det_idx]
-        iou = iou_matrix(ctx["pred_boxes"][[ctx["tindex"][tr.id] for tr in tracks]], boxes)
+        ctx["dist"] = np.zeros((nt, nd))
+        iou = iou_matrix(ctx["pred_boxes"][ti], ctx["boxes"][dj])
         cost = c.w_iou * (1.0 - iou)
         if ctx["pitch"]:
-            has_kf = np.array([tr.x is not None for tr in tracks])
-            zxy = ctx["xy"][det_idx]
-            zR = ctx["R"][det_idx]
-            means = np.array([tr.pos() for tr in tracks])
-            covs = np.array([tr.P[::2, ::2] if tr.x is not None else np.eye(2) for tr in tracks])
-            d2 = mahalanobis_sq(means, covs, zxy, zR)
-            dist = np.linalg.norm(means[:, None] - zxy[None], axis=2)
-            radius = None
+            has_kf = s["has_kf"][ti]
+            zxy = ctx["xy"][dj]
+            means = s["X"][ti][:, CV_POS]
+            if lost and c.group_drift:
+                means = means + (self.drift - s["drift0"][ti])
+            covs = s["P"][ti][:, ::2, ::2]
+            d2 = mahalanobis_sq(means, covs, zxy, ctx["R"][dj])
+            dist = np.sqrt(((means[:, None] - zxy[None]) ** 2).sum(axis=2))
+            ctx["dist"] = dist
             if lost:
-                gap = np.array([ctx["t"] - tr.t_last for tr in tracks])
+                gap = ctx["t"] - s["t_last"][ti]
                 radius = c.gate_min_m + c.max_speed * gap
-            mc = motion_cost(d2, dist, c.gate_chi2, c.gate_min_m, radius)
-            # tracks without pitch state (born where no homography was usable) fall back to IoU gating
-            img_ok = iou >= c.min_iou_image
-            mc[~has_kf] = np.where(img_ok[~has_kf], 0.5, INFEASIBLE)
-            cost = cost + c.w_maha * mc
+                mc = motion_cost(d2, dist, c.gate_chi2, c.gate_min_m, radius)
+                # long gaps: the covariance has grown too wide to rank candidates; rank by distance / radius
+                far = gap > c.reid_defer_s
+                if far.any():
+                    mc[far] = np.where(mc[far] < INFEASIBLE, dist[far] / radius[far, None], INFEASIBLE)
+            else:
+                mc = motion_cost(d2, dist, c.gate_chi2, c.gate_min_m)
+            if not has_kf.all():  # tracks born where no homography was usable fall back to IoU gating
+                mc[~has_kf] = np.where(iou[~has_kf] >= c.min_iou_image, 0.5, INFEASIBLE)
+            cost += c.w_maha * mc
         else:
             cost = np.where(iou >= c.min_iou_image, cost, INFEASIBLE)
         if use_app and c.w_app > 0 and ctx["image"] is not None:
-            feats = self._det_features(det_idx, ctx, only_ambiguous=cost < c.max_cost)
-            tapp = np.array([tr.app if tr.app is not None else np.full(ctx["D"], np.nan, np.float32)
-                             for tr in tracks])
-            ad = appearance_distance(tapp, feats)
+            feats = self._det_features(dj, ctx, feasible=cost < c.max_cost)
+            ad = appearance_distance(s["app"][ti], feats)
             cost = np.where(ad <= c.app_gate, cost + c.w_app * ad, INFEASIBLE)
         return cost
 
-    def _det_features(self, det_idx: np.ndarray, ctx: dict, only_ambiguous: np.ndarray | None = None) -> np.ndarray:
-        """Appearance features of detections ``det_idx``, computed lazily (only where they can change a choice)."""
+    def _det_features(self, dj: np.ndarray, ctx: dict, feasible: np.ndarray | None = None) -> np.ndarray:
+        """Appearance features of detections ``dj``, computed lazily: on sampling frames for every detection,
+        otherwise only where a detection competes with another one for a track (or two tracks for it)."""
         feats = ctx["feat"]
         if ctx["image"] is None:
-            return feats[det_idx]
-        need = np.isnan(feats[det_idx, 0])
-        if only_ambiguous is not None and not ctx["sample"]:
-            feasible = only_ambiguous
+            return feats[dj]
+        need = ~ctx["tried"][dj]
+        if feasible is not None and not ctx["sample"]:
             amb_col = feasible.sum(axis=0) >= 2
             amb_row = feasible.sum(axis=1) >= 2
             amb_col |= feasible[amb_row].any(axis=0)
             need &= amb_col
-        todo = det_idx[need & ~ctx["tried"][det_idx]]
+        todo = dj[need]
         if len(todo):
             f, lab = shirt_features(ctx["image"], ctx["boxes"][todo], self.team_cfg)
             feats[todo] = f
             ctx["lab"][todo] = lab
             ctx["tried"][todo] = True
-        return feats[det_idx]
+        return feats[dj]
+
+    def _reid_filter(self, pairs: np.ndarray, cost: np.ndarray, dist: np.ndarray, ti: np.ndarray) -> np.ndarray:
+        """Keep re-identifications after long gaps only when the chosen pair is clearly nearer (drift-compensated)
+        than any rival: another feasible detection for the track, or another lost track for the detection."""
+        c = self.cfg
+        if not len(pairs):
+            return pairs
+        gap = self._t_now - self.s["t_last"][ti[pairs[:, 0]]]
+        keep = np.ones(len(pairs), bool)
+        dd = np.where(cost < c.max_cost, dist, np.inf)
+        for k, (i, j) in enumerate(pairs):
+            if gap[k] <= c.reid_defer_s:
+                continue
+            row = np.delete(dd[i], j)
+            col = np.delete(dd[:, j], i)
+            rival = min(row.min(initial=np.inf), col.min(initial=np.inf))
+            if dd[i, j] > c.reid_ratio * rival:
+                keep[k] = False
+        self.reid_deferred += int((~keep).sum())
+        self.reid_online += int(keep.sum())
+        return pairs[keep]
 
     # ------------------------------------------------------------------ main step
     def update(self, frame: int, t: float, xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray,
@@ -181,171 +218,215 @@ class PlayerTracker:
         c = self.cfg
         dt = 0.04 if self._t_prev is None else max(1e-3, t - self._t_prev)
         self._t_prev = t
+        self._t_now = t
         self._n_updates += 1
         self._predict(dt)
+        s = self.s
 
         xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
         conf = np.asarray(conf, dtype=float).reshape(-1)
+        cls = np.asarray(cls)
         keep = conf >= c.low_conf
-        xyxy, conf, cls = xyxy[keep], conf[keep], np.asarray(cls)[keep]
+        if not keep.all():
+            xyxy, conf, cls = xyxy[keep], conf[keep], cls[keep]
         n = len(xyxy)
         pitch = H is not None
-        ctx: dict = {"boxes": xyxy, "pitch": pitch, "t": t, "image": image, "D": hist_dim(self.team_cfg),
-                     "sample": image is not None and (self._n_updates % self.app_every == 1 or self.app_every == 1)}
-        ctx["feat"] = np.full((n, ctx["D"]), np.nan, dtype=np.float32)
-        ctx["lab"] = np.full((n, 3), np.nan, dtype=np.float32)
-        ctx["tried"] = np.zeros(n, bool)
+        ctx: dict = {"boxes": xyxy, "pitch": pitch, "t": t, "image": image,
+                     "sample": image is not None and (self.app_every == 1 or self._n_updates % self.app_every == 1),
+                     "feat": np.full((n, self.D), np.nan, dtype=np.float32),
+                     "lab": np.full((n, 3), np.nan, dtype=np.float32), "tried": np.zeros(n, bool),
+                     "ci": np.where(cls == PERSON_CLASSES[1], 1, np.where(cls == PERSON_CLASSES[2], 2, 0))}
         if pitch:
-            Hinv = np.linalg.inv(H)
-            xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px, Hinv)
-            ctx["xy"], ctx["R"] = xy, R
+            xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px, np.linalg.inv(H))
             bad = ~np.isfinite(xy).all(axis=1)
             if bad.any():  # above the horizon: cannot be a person on the pitch
-                ctx["xy"][bad] = 1e6
-        ctx["pred_boxes"] = self._predicted_boxes(self.tracks, H)
-        ctx["tindex"] = {tr.id: i for i, tr in enumerate(self.tracks)}
+                xy[bad] = _FAR
+            ctx["xy"], ctx["R"] = xy, R
+        ctx["pred_boxes"] = self._predicted_boxes(H)
 
         high = np.flatnonzero(conf >= c.high_conf)
         low = np.flatnonzero(conf < c.high_conf)
-        active = [tr for tr in self.tracks if tr.misses == 0]
-        lost = [tr for tr in self.tracks if tr.misses > 0 and tr.confirmed]
+        active = np.flatnonzero(s["misses"] == 0)
+        lost = np.flatnonzero((s["misses"] > 0) & s["confirmed"])
 
-        matches: list[tuple[Track, int]] = []
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
         # stage 1: active tracks vs high-confidence detections
         cost = self._cost(active, high, ctx, use_app=True)
         pairs, ur, uc = assign(cost, c.max_cost)
-        matches += [(active[i], high[j]) for i, j in pairs]
-        rem_high = high[uc]
-        rem_active = [active[i] for i in ur]
-        # stage 2: lost tracks vs remaining high-confidence detections (re-identification)
-        if lost and len(rem_high):
-            cost = self._cost(lost, rem_high, ctx, use_app=True, lost=True)
-            pairs, _, uc = assign(cost, c.max_cost)
-            matches += [(lost[i], rem_high[j]) for i, j in pairs]
-            rem_high = rem_high[uc]
+        rows.append(active[pairs[:, 0]])
+        cols.append(high[pairs[:, 1]])
+        rem_high, rem_active = high[uc], active[ur]
+        # stage 2: lost tracks vs remaining high-confidence detections (re-identification), recently lost first
+        if len(lost) and len(rem_high):
+            gap = t - s["t_last"][lost]
+            for grp, far in ((lost[gap <= c.reid_defer_s], False), (lost[gap > c.reid_defer_s], True)):
+                if not len(grp) or not len(rem_high):
+                    continue
+                cost = self._cost(grp, rem_high, ctx, use_app=True, lost=True)
+                pairs, _, _ = assign(cost, c.max_cost)
+                if far:
+                    pairs = self._reid_filter(pairs, cost, ctx["dist"], grp)
+                rows.append(grp[pairs[:, 0]])
+                cols.append(rem_high[pairs[:, 1]])
+                rem_high = np.delete(rem_high, pairs[:, 1])
         # stage 3: remaining active tracks vs low-confidence detections, motion only
-        if rem_active and len(low):
+        if len(rem_active) and len(low):
             cost = self._cost(rem_active, low, ctx, use_app=False)
             pairs, _, _ = assign(cost, c.low_max_cost)
-            matches += [(rem_active[i], low[j]) for i, j in pairs]
+            rows.append(rem_active[pairs[:, 0]])
+            cols.append(low[pairs[:, 1]])
+        r = np.concatenate(rows).astype(np.int64)
+        j = np.concatenate(cols).astype(np.int64)
+        matched = np.zeros(self.n, bool)
+        matched[r] = True
+        s["misses"][~matched] += 1
+        s["hits"][~matched] = 0
+        self._apply(r, j, ctx, conf, new=False)
 
-        matched_ids = set()
-        ctx["pending"] = []
-        for tr, j in matches:
-            self._apply(tr, j, ctx, cls[j], conf[j], dt)
-            matched_ids.add(tr.id)
-        if ctx["pending"]:
-            pend = ctx["pending"]
-            X, P = batch_update_pos(np.array([p[0].x for p in pend]), np.array([p[0].P for p in pend]),
-                                    np.array([p[1] for p in pend]), np.array([p[2] for p in pend]))
-            for i, (tr, _, _) in enumerate(pend):
-                tr.x, tr.P = X[i], P[i]
-        for tr in self.tracks:
-            if tr.id not in matched_ids:
-                tr.misses += 1
-                tr.hits = 0
         # births
-        births = [j for j in rem_high if conf[j] >= c.new_track_conf]
-        if births:
-            self._det_features(np.array(births), ctx)
-            for j in births:
-                tr = self._new_track(xyxy[j], t)
-                tr.hits = 0
-                self._apply(tr, j, ctx, cls[j], conf[j], dt, new=True)
-        # deletions: tentative tracks die on their first miss, confirmed ones after max_lost_s
-        alive = []
-        for tr in self.tracks:
-            if tr.misses > 0 and (not tr.confirmed or t - tr.t_last > c.max_lost_s):
-                self.dead.append(tr)
-            else:
-                alive.append(tr)
-        self.tracks = alive
+        births = rem_high[conf[rem_high] >= c.new_track_conf]
+        if len(births):
+            self._det_features(births, ctx)
+            self._birth(births, ctx, conf)
+            s = self.s
+        self._update_drift(dt)
         self._record(frame, t, H, ctx)
+        # deletions: tentative tracks die on their first miss, confirmed ones after max_lost_s
+        gone = (s["misses"] > 0) & (~s["confirmed"] | (t - s["t_last"] > c.max_lost_s))
+        if gone.any():
+            for i in np.flatnonzero(gone & s["confirmed"]):
+                self.dead.append(self._summary(i))
+            keep = ~gone
+            self.s = {k: v[keep] for k, v in s.items()}
 
-    def _apply(self, tr: Track, j: int, ctx: dict, cls_name: str, conf: float, dt: float, new: bool = False) -> None:
+    def _birth(self, dj: np.ndarray, ctx: dict, conf: np.ndarray) -> None:
+        m = len(dj)
+        new = {k: np.full((m, *sh), fill, dtype=dt) for k, (sh, dt, fill) in self._spec.items()}
+        new["id"] = np.arange(self._next_id, self._next_id + m, dtype=np.int64)
+        self._next_id += m
+        new["box"] = ctx["boxes"][dj].copy()
+        new["P"][:] = np.eye(4)
+        base = self.n
+        self.s = {k: np.concatenate([self.s[k], new[k]]) for k in self.s}
+        self._apply(np.arange(base, base + m), dj, ctx, conf, new=True)
+
+    def _apply(self, r: np.ndarray, j: np.ndarray, ctx: dict, conf: np.ndarray, new: bool) -> None:
+        """Update track rows ``r`` with detections ``j`` (vectorised)."""
         c = self.cfg
+        s = self.s
+        if not len(r):
+            return
         box = ctx["boxes"][j]
         if not new:
-            gap = tr.misses + 1
-            tr.img_vel = 0.7 * tr.img_vel + 0.3 * (box - tr.box) / gap
-        tr.box = box.copy()
-        tr.t_last = ctx["t"]
-        tr.misses = 0
-        tr.hits += 1
-        if tr.hits >= c.min_hits:
-            tr.confirmed = True
-        tr.votes[cls_name] = tr.votes.get(cls_name, 0.0) + float(conf)
-        tr.last_det = j
+            gap = (s["misses"][r] + 1)[:, None]
+            s["vel"][r] = 0.7 * s["vel"][r] + 0.3 * (box - s["box"][r]) / gap
+        gap_t = ctx["t"] - s["t_last"][r]
+        s["box"][r] = box
+        s["t_last"][r] = ctx["t"]
+        s["misses"][r] = 0
+        s["hits"][r] += 1
+        s["confirmed"][r] |= s["hits"][r] >= c.min_hits
+        np.add.at(s["votes"], (r, ctx["ci"][j]), conf[j])
+        s["last_det"][r] = j
+        s["drift0"][r] = self.drift
         if ctx["pitch"]:
-            xy = ctx["xy"][j]
-            if np.isfinite(xy).all() and abs(xy[0]) < 1e5:
-                R = ctx["R"][j]
-                if tr.x is None:
-                    tr.x, tr.P = cv_state(xy, R, vel_std=3.0)
-                else:
-                    ctx["pending"].append((tr, xy, R))
-                tr.pitch_sum += xy
-                tr.pitch_n += 1
+            z = ctx["xy"][j]
+            ok = np.abs(z[:, 0]) < _FAR / 10
+            # a Kalman update where the filter is running and the gap is short; a restart otherwise
+            upd = ok & s["has_kf"][r] & (gap_t <= c.reid_defer_s)
+            ini = ok & ~upd
+            if upd.any():
+                ru = r[upd]
+                s["X"][ru], s["P"][ru] = batch_update_pos(s["X"][ru], s["P"][ru], z[upd], ctx["R"][j[upd]])
+            if ini.any():
+                ri = r[ini]
+                X = np.zeros((len(ri), 4))
+                X[:, 0], X[:, 2] = z[ini, 0], z[ini, 1]
+                P = np.zeros((len(ri), 4, 4))
+                P[:, ::2, ::2] = ctx["R"][j[ini]]
+                P[:, 1, 1] = P[:, 3, 3] = 9.0  # velocity std 3 m/s
+                s["X"][ri], s["P"][ri] = X, P
+                s["has_kf"][ri] = True
         f = ctx["feat"][j]
-        if not np.isnan(f[0]):
-            if tr.app is None:
-                tr.app = f.copy()
-            else:
-                m = c.app_momentum
-                a = m * tr.app + (1 - m) * f
-                tr.app = a / max(np.linalg.norm(a), 1e-9)
-            tr.app_n += 1
-            lab = ctx["lab"][j]
-            if np.isfinite(lab).all():
-                tr.lab_sum += lab
-                tr.lab_n += 1
+        fok = ~np.isnan(f[:, 0])
+        if fok.any():
+            rf, f = r[fok], f[fok]
+            old = s["app"][rf]
+            fresh = np.isnan(old[:, 0])
+            m = c.app_momentum
+            a = m * np.nan_to_num(old) + (1 - m) * f
+            a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+            s["app"][rf] = np.where(fresh[:, None], f, a)
+            s["app_n"][rf] += 1
+            lab = ctx["lab"][j[fok]]
+            lok = np.isfinite(lab).all(axis=1)
+            s["lab_sum"][rf[lok]] += lab[lok]
+            s["lab_n"][rf[lok]] += 1
+
+    def _update_drift(self, dt: float) -> None:
+        """Integrate the mean velocity of the confirmed tracks matched this frame."""
+        s = self.s
+        seen = (s["misses"] == 0) & s["confirmed"] & s["has_kf"] & (s["hits"] >= 2)
+        if seen.sum() >= 3:
+            v = s["X"][seen][:, [1, 3]]
+            self.drift = self.drift + dt * np.median(v, axis=0)
+        self.drift_t.append(self._t_now)
+        self.drift_xy.append(self.drift.copy())
 
     def _record(self, frame: int, t: float, H: np.ndarray | None, ctx: dict) -> None:
-        trs = self.tracks
-        if not trs:
+        s = self.s
+        n = self.n
+        if not n:
             return
-        n = len(trs)
-        ids = np.array([tr.id for tr in trs], dtype=np.int64)
-        prov = np.array([PROV_DETECTED if tr.misses == 0 else PROV_PREDICTED for tr in trs], dtype=np.int8)
-        boxes = np.empty((n, 4))
+        det = s["misses"] == 0
+        prov = np.where(det, PROV_DETECTED, PROV_PREDICTED).astype(np.int8)
+        boxes = s["box"].copy()
         xy = np.full((n, 2), np.nan)
-        pred = self._predicted_boxes(trs, H) if (prov == PROV_PREDICTED).any() else None
-        for i, tr in enumerate(trs):
-            if prov[i] == PROV_DETECTED:
-                boxes[i] = tr.box
-                if ctx["pitch"]:
-                    z = ctx["xy"][tr.last_det]
-                    if abs(z[0]) < 1e5:
-                        xy[i] = z
-            else:
-                boxes[i] = pred[i]
-                if ctx["pitch"] and tr.x is not None:
-                    xy[i] = tr.pos()
-        # size ratio (box size per local image scale) for box prediction under camera motion
-        if H is not None:
-            det = prov == PROV_DETECTED
-            ok = det & np.isfinite(xy).all(axis=1)
+        if not det.all():
+            boxes[~det] = self._predicted_boxes(H)[~det]
+        if ctx["pitch"]:
+            z = ctx["xy"][s["last_det"][det]]
+            z[np.abs(z[:, 0]) >= _FAR / 10] = np.nan
+            xy[det] = z
+            pk = ~det & s["has_kf"]
+            xy[pk] = s["X"][pk][:, CV_POS]
+            # size ratio (box size per local image scale) for box prediction under camera motion
+            ok = det & np.isfinite(xy[:, 0])
             if ok.any():
                 sc = pixel_scale(H, xy[ok])
                 wh = np.stack([boxes[ok, 2] - boxes[ok, 0], boxes[ok, 3] - boxes[ok, 1]], axis=1) / sc[:, None]
-                for k, i in enumerate(np.flatnonzero(ok)):
-                    tr = trs[i]
-                    tr.size_ratio = wh[k] if tr.size_ratio is None else 0.8 * tr.size_ratio + 0.2 * wh[k]
+                old = s["size"][ok]
+                s["size"][ok] = np.where(np.isnan(old), wh, 0.8 * old + 0.2 * wh)
         self.rec_frame.append(np.full(n, frame, dtype=np.int64))
         self.rec_t.append(np.full(n, t))
-        self.rec_id.append(ids)
+        self.rec_id.append(s["id"].copy())
         self.rec_box.append(boxes.astype(np.float32))
         self.rec_xy.append(xy)
         self.rec_prov.append(prov)
 
     # ------------------------------------------------------------------ results
+    def _summary(self, i: int) -> Track:
+        s = self.s
+        app = s["app"][i].copy()
+        return Track(id=int(s["id"][i]), confirmed=bool(s["confirmed"][i]),
+                     votes={k: float(v) for k, v in zip(PERSON_CLASSES, s["votes"][i], strict=True) if v > 0},
+                     app=None if np.isnan(app[0]) else app, app_n=int(s["app_n"][i]), lab_sum=s["lab_sum"][i].copy(),
+                     lab_n=int(s["lab_n"][i]))
+
     def all_tracks(self) -> list[Track]:
-        """Every track ever started (alive and deleted)."""
-        return self.dead + self.tracks
+        """Every confirmed track ever started (alive and deleted), as summaries."""
+        return self.dead + [self._summary(i) for i in range(self.n) if self.s["confirmed"][i]]
+
+    def drift_series(self) -> tuple[np.ndarray, np.ndarray]:
+        """Times (T,) and integrated group drift (T, 2) in metres, one row per frame."""
+        if not self.drift_t:
+            return np.zeros(0), np.zeros((0, 2))
+        return np.asarray(self.drift_t), np.asarray(self.drift_xy)
 
     def records(self) -> dict[str, np.ndarray]:
         """Raw online rows of confirmed tracks: frame, t, track_id, box (N, 4), xy (N, 2), provenance code."""
-        confirmed = np.array(sorted(tr.id for tr in self.all_tracks() if tr.confirmed), dtype=np.int64)
+        confirmed = np.array(sorted(tr.id for tr in self.all_tracks()), dtype=np.int64)
         if not self.rec_id:
             return {"frame": np.zeros(0, np.int64), "t": np.zeros(0), "track_id": np.zeros(0, np.int64),
                     "box": np.zeros((0, 4), np.float32), "xy": np.zeros((0, 2)), "prov": np.zeros(0, np.int8)}
