@@ -116,8 +116,10 @@ class BallTracker:
         if self.kf is not None:
             predict_ca(self.kf, dt, c.accel_std if space == "pitch" else c.image_accel_std)
 
-        chosen = self._choose(xyxy, conf, H) if self.kf is not None else None
-        if chosen is None and self.kf is not None and self.misses + 1 >= c.redetect_after:
+        # lost for a while: no single candidate is trusted; a chain of them must confirm the ball first
+        direct = self.kf is not None and t - self.t_last <= c.init_max_gap_s + 1e-9
+        chosen = self._choose(xyxy, conf, H) if direct else None
+        if chosen is None and direct and self.misses + 1 >= c.redetect_after:
             bx, bc = self._crop_candidates(image, H)
             keep = bc >= c.min_conf
             if keep.any():

@@ -64,3 +64,60 @@ def test_batched_kalman_matches_filterpy():
         kf.update(Z[i], R=R[i])
         np.testing.assert_allclose(X[i], kf.x, atol=1e-9)
         np.testing.assert_allclose(P[i], kf.P, atol=1e-9)
+
+
+def test_split_and_stitch_follow_the_group_drift():
+    from tracking.config import OfflineConfig
+    from tracking.offline import Tracklet, split_tracks, stitch
+
+    # one online track with a 2 s hole is cut in two pieces; the second keeps the rows after the hole
+    t = np.r_[np.arange(10), np.arange(60, 70)] * 0.04
+    rows = {"frame": np.r_[np.arange(10), np.arange(60, 70)], "t": t, "track_id": np.full(20, 7),
+            "box": np.zeros((20, 4), np.float32), "xy": np.zeros((20, 2)), "prov": np.zeros(20, np.int8)}
+    out, parent = split_tracks(rows, 0.5, 100)
+    assert out["track_id"].tolist() == [7] * 10 + [100] * 10 and parent == {7: 7, 100: 7}
+    # two players leave at x = 0 and x = 6 while the whole group shifts 12 m towards +x; 4 s later
+    # pieces start at x = 12 and x = 18: with the drift each end links to its own player
+    a_end = Tracklet(1, 0.0, 1.0, np.zeros(2), np.array([0.0, 0.0]), None, "player")
+    b_end = Tracklet(2, 0.0, 1.0, np.zeros(2), np.array([6.0, 0.0]), None, "player")
+    a_new = Tracklet(3, 5.0, 8.0, np.array([12.0, 0.0]), np.zeros(2), None, "player")
+    b_new = Tracklet(4, 5.0, 8.0, np.array([18.0, 0.0]), np.zeros(2), None, "player")
+    drift = (np.array([0.0, 1.0, 5.0, 8.0]), np.array([[0.0, 0.0], [0.0, 0.0], [12.0, 0.0], [12.0, 0.0]]))
+    cfg = OfflineConfig()
+    m = stitch([a_end, b_end, a_new, b_new], cfg, drift)
+    assert m[3] == 1 and m[4] == 2
+    # only the first player comes back: the drift says it is him; without it the second player's end is nearer
+    assert stitch([a_end, b_end, a_new], cfg, drift)[3] == 1
+    assert stitch([a_end, b_end, a_new], cfg, None)[3] == 2
+
+
+def test_ball_ignores_a_lone_far_candidate_and_reacquires_on_a_chain():
+    from tracking import BallTracker
+
+    H = Camera(position=(0.0, -74.0, 22.0), focal=1900.0).look_at((0.0, 0.0, 0.0)).homography
+    bt = BallTracker()
+
+    def box(xy):
+        u, v = pitch_to_image(H, np.array([xy]))[0]
+        return np.array([[u - 3, v - 6, u + 3, v]])
+
+    frame = 0
+    for k in range(10):  # rolling ball, then lost for 10 frames
+        bt.update(frame, frame * 0.04, box((k * 0.3, 0.0)), np.array([0.8]), H)
+        frame += 1
+    for _ in range(10):
+        bt.update(frame, frame * 0.04, np.zeros((0, 4)), np.zeros(0), H)
+        frame += 1
+    # one confident false ball 25 m away: not taken
+    bt.update(frame, frame * 0.04, box((25.0, 10.0)), np.array([0.9]), H)
+    frame += 1
+    r = bt.records()
+    assert r["prov"][-1] == 1 and np.hypot(*(r["xy"][-1] - [25.0, 10.0])) > 5
+    # a chain of three candidates moving like a ball elsewhere: the track restarts on it, all three detected
+    for k in range(3):
+        bt.update(frame, frame * 0.04, box((-15.0 + 0.4 * k, 5.0)), np.array([0.7]), H)
+        frame += 1
+    r = bt.records()
+    assert (r["prov"][-3:] == 0).all()
+    np.testing.assert_allclose(r["xy"][-1], [-14.2, 5.0], atol=0.2)
+    assert len(np.unique(r["frame"])) == len(r["frame"])
