@@ -16,9 +16,19 @@ class CalibrationConfig:
 
     method: str = "lines"
     work_width: int = 640
-    refine_every: int = 1
+    flow_width: int = 320
+    refine_every: int = 4
     min_inliers: int = 40
     max_residual: float = 4.0
+    min_precision: float = 0.6
+    min_recall: float = 0.5
+    verify_fails: int = 2
+    max_unverified: int = 25
+    init_candidates: int = 10
+    init_min_f1: float = 0.75
+    max_camera_gap: float = 40.0
+    max_camera_shift: float = 10.0
+    init_retry: int = 2
     gate_px: float = 25.0
     max_rejects: int = 5
     smoothing: float = 0.0

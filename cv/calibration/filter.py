@@ -39,14 +39,27 @@ class CameraFilter:
         return self.rejects >= self.max_rejects
 
     def step(self, H_pred: np.ndarray, H_meas: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
-        """Filtered homography and whether the measurement was accepted."""
-        if corner_shift(H_pred, H_meas, shape) > self.gate_px:
+        """Filtered homography and whether the measurement was accepted (gated on interior image points: the
+        corners may lie near the horizon, where any change of the camera moves them without bound)."""
+        if interior_shift(H_pred, H_meas, shape) > self.gate_px:
             self.rejects += 1
             return H_pred, False
         self.rejects = 0
         if self.smoothing <= 0:
             return H_meas, True
         return blend(H_pred, H_meas, 1.0 - self.smoothing, shape), True
+
+
+def interior_shift(Ha: np.ndarray, Hb: np.ndarray, shape: tuple[int, int]) -> float:
+    """Largest displacement (px) of points of the lower middle of the image between two pitch homographies."""
+    h, w = shape
+    c = np.array([[0.2 * w, 0.45 * h], [0.8 * w, 0.45 * h], [0.2 * w, 0.9 * h], [0.8 * w, 0.9 * h],
+                  [0.5 * w, 0.7 * h]], dtype=np.float64)
+    M = Hb @ np.linalg.inv(Ha)
+    p = np.hstack([c, np.ones((len(c), 1))]) @ M.T
+    if np.any(p[:, 2] <= 1e-9):
+        return float("inf")
+    return float(np.max(np.linalg.norm(p[:, :2] / p[:, 2:3] - c, axis=1)))
 
 
 def blend(Ha: np.ndarray, Hb: np.ndarray, alpha: float, shape: tuple[int, int]) -> np.ndarray:

@@ -12,9 +12,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cv.pitch import DEFAULT_PITCH, PitchModel
 from cv.errors import SettingsError as ConfigError
 from cv.errors import WeightsError as InputError
+from cv.pitch import DEFAULT_PITCH, PitchModel
 
 
 def parse_keypoint_map(kmap: dict | list | None, pitch: PitchModel = DEFAULT_PITCH) -> dict[int, tuple[float, float]]:

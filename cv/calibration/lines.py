@@ -117,6 +117,9 @@ def line_evidence(
     sat = hsv[::4, ::4, 1][grass[::4, ::4] > 0]
     smax = 0.85 * float(np.median(sat)) if sat.size else 110.0
     lines &= cv2.inRange(hsv[..., 1], 0, max(smax, 60.0))
+    # painted lines lie on grass: drop white pixels with little grass around them (graphics, kits, boards)
+    around = cv2.blur(grass, (2 * k + 1, 2 * k + 1))
+    lines &= cv2.threshold(around, 0.4 * 255, 255, cv2.THRESH_BINARY)[1]
     lines = _drop_blobs(lines, k)
     dist = cv2.distanceTransform(~lines, cv2.DIST_L2, 3)
     np.minimum(dist, tau, out=dist)

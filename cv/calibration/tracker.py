@@ -1,13 +1,21 @@
-"""The per-frame calibration loop: shot type, cuts, camera motion, (re-)initialisation, line refinement, filtering."""
+"""The per-frame calibration loop: shot type, cuts, camera motion, (re-)initialisation, line refinement,
+verification and filtering.
+
+Every frame: a small copy (``flow_width``) gives the cut detector, the shot evidence and the camera motion
+(optical flow of the background). Every ``refine_every`` frames, and whenever the camera must be found anew,
+the line evidence is computed at ``work_width`` and the projected pitch model is aligned with it; the result
+is verified (the model must explain the evidence both ways) and the camera dropped when it no longer does.
+"""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from cv.calibration import dictionary
 from cv.calibration.base import CalibrationConfig, FrameCalibration
 from cv.calibration.filter import CameraFilter
-from cv.calibration.init import initialise
+from cv.calibration.init import InitResult, initialise
 from cv.calibration.lines import (
     RefineResult,
     boxes_mask,
@@ -19,20 +27,25 @@ from cv.calibration.lines import (
     resize_matrix,
 )
 from cv.calibration.motion import MotionEstimator
+from cv.calibration.ptz import refine_ptz
+from cv.calibration.verify import agreement, end_camera, plausible_main_camera
 from cv.pitch import PitchModel
 from cv.shots import CutDetector, classify_shot, shot_features
 
 TRACK_TAUS = (8.0, 5.0, 3.0, 3.0)
+PTZ_TAUS = (16.0, 12.0, 8.0, 5.0, 4.0, 3.0, 3.0, 3.0)
 MIN_STRENGTH = 0.01  # weakest constrained direction accepted for a calibration from nothing
-INIT_RETRY = 10  # frames to wait after a failed search from nothing before searching again
+MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot verify a camera
+MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
+OTHER_RECHECK = 10  # frames after which a shot settled as "other" without a cut is looked at again
 
 
 class TrackingCalibrator:
     """Calibrates frames in order; ``method`` decides how the camera is found from nothing.
 
-    ``lines``: pose-grid search on the line evidence; ``keypoints``: a pose model's keypoints and RANSAC;
-    ``manual``: a fixed homography from the config. Between (re-)initialisations the homography is carried by
-    background motion and refined on the painted lines (every ``refine_every`` frames).
+    ``lines``: dictionary search of camera poses on the line evidence; ``keypoints``: a pose model's keypoints
+    and RANSAC; ``manual``: a fixed homography from the config. Between (re-)initialisations the homography is
+    carried by background motion and re-aligned on the painted lines every ``refine_every`` frames.
     """
 
     def __init__(self, cfg: CalibrationConfig, keypoint_model=None, manual_H: np.ndarray | None = None,
@@ -43,9 +56,10 @@ class TrackingCalibrator:
         self.keypoints = keypoint_model
         self.manual_H = manual_H
         self.manual_rms = manual_rms
-        self.motion = MotionEstimator()
+        self.motion = MotionEstimator(max_points=150, min_inliers=20, ransac_px=0.7)
         self.cuts = CutDetector(cfg.cut_threshold)
         self.filter = CameraFilter(cfg.smoothing, cfg.gate_px, cfg.max_rejects)
+        self.camera_position: np.ndarray | None = None  # of the last camera found from nothing (m)
         self.reset()
 
     def reset(self) -> None:
@@ -54,8 +68,13 @@ class TrackingCalibrator:
         self.usable = False
         self.since_refine = 0
         self.since_init = 0
+        self.since_verified = 0
+        self.fails = 0
         self.wait_init = 0
+        self.segment_shot: str | None = None  # shot type settled for the frames since the last cut
+        self.other_frames = 0
         self.last: RefineResult | None = None
+        self.last_init: InitResult | None = None
         self.motion.reset()
         self.cuts.reset()
         self.filter.reset()
@@ -65,6 +84,7 @@ class TrackingCalibrator:
         self.H = None
         self.usable = False
         self.last = None
+        self.fails = 0
         self.filter.reset()
 
     def update(self, image: np.ndarray, frame: int = 0, t: float = 0.0, boxes: np.ndarray | None = None,
@@ -78,16 +98,23 @@ class TrackingCalibrator:
         h0, w0 = image.shape[:2]
         ws = int(cfg.work_width)
         hs = max(16, int(round(h0 * ws / w0)))
+        fw = min(int(cfg.flow_width), ws)
+        fh = max(16, int(round(h0 * fw / w0)))
         S = resize_matrix(ws / w0, hs / h0)
-        small = cv2.resize(image, (ws, hs), interpolation=cv2.INTER_AREA) if (ws, hs) != (w0, h0) else image
-        hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-        grass = grass_mask(hsv)
-        field = field_mask(grass, close_px=max(5, (ws // 40) | 1))
-        players = boxes_mask((hs, ws), boxes, ws / w0)
-        cut = self.cuts.update(hsv)
-        feats = shot_features(grass, field, None, boxes, h0)
+        F = resize_matrix(ws / fw, hs / fh)  # flow px -> working px
+        tiny = cv2.resize(image, (fw, fh), interpolation=cv2.INTER_AREA) if (fw, fh) != (w0, h0) else image
+        hsv_t = cv2.cvtColor(tiny, cv2.COLOR_BGR2HSV)
+        grass_t = grass_mask(hsv_t)
+        field_t = field_mask(grass_t, close_px=max(5, (fw // 40) | 1))
+        cut = self.cuts.update(hsv_t)
+        feats = shot_features(grass_t, field_t, None, boxes, h0)
         shot = classify_shot(feats, cfg.min_grass_share, cfg.closeup_person_height)
         method = cfg.method
+        if cut or self.other_frames >= OTHER_RECHECK:
+            self.segment_shot, self.other_frames = None, 0
+        if shot == "main" and self.segment_shot is not None:
+            shot = self.segment_shot
+            self.other_frames += 1
         if shot != "main":
             self._lose()
             self.motion.reset()
@@ -98,14 +125,18 @@ class TrackingCalibrator:
         if cut:
             self._lose()
             self.motion.reset()
-        gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-        M, nmot = self.motion.update(gray, cv2.bitwise_not(players))
+        gray = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
+        players_t = boxes_mask((fh, fw), boxes, fw / w0)
+        # background corners on the grass only: static graphics (score, channel logo) would hold the motion at zero
+        bg = cv2.dilate(grass_t, np.ones((5, 5), np.uint8)) & cv2.bitwise_not(players_t)
+        M, _ = self.motion.update(gray, bg)
         H_pred = None
         if self.H is not None and M is not None:
-            H_pred = M @ self.H
+            H_pred = F @ M @ np.linalg.inv(F) @ self.H
             H_pred /= H_pred[2, 2]
         self.since_refine += 1
         self.since_init += 1
+        self.since_verified += 1
         reinit = H_pred is None or (cfg.init_every > 0 and self.since_init >= cfg.init_every)
         if method == "keypoints" and self.since_init >= cfg.keypoint_every:
             reinit = True
@@ -113,40 +144,93 @@ class TrackingCalibrator:
             self.wait_init -= 1
             return FrameCalibration(frame, t, shot, None, method, cut=cut)
         if not reinit and self.since_refine < cfg.refine_every:
-            # motion only: keep the usable flag of the last refinement
-            self.H = H_pred
+            self.H = H_pred  # motion only: the usable flag of the last verification stands
+            if self.since_verified > cfg.max_unverified:
+                self.usable = False
             return self._result(frame, t, shot, method, S, self.last, cut, motion_only=True)
-        ev = line_evidence(small, hsv, grass, players, field)
+        small = cv2.resize(image, (ws, hs), interpolation=cv2.INTER_AREA) if (ws, hs) != (w0, h0) else image
+        hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+        field = cv2.resize(field_t, (ws, hs), interpolation=cv2.INTER_NEAREST)
+        players = boxes_mask((hs, ws), boxes, ws / w0)
+        ev = line_evidence(small, hsv, grass_mask(hsv), players, field, tau=100.0)
         self.since_refine = 0
         res: RefineResult | None = None
         if reinit:
             res = self._initialise(image, ev, S, hint_H)
-            if res is None and H_pred is None and hint_H is None:
-                self.wait_init = INIT_RETRY
-            if res is None and H_pred is not None:
+            if res is None:
+                if H_pred is None:
+                    if hint_H is None:
+                        self.wait_init = int(cfg.init_retry)
+                    return FrameCalibration(frame, t, self.segment_shot or shot, None, method, cut=cut)
                 reinit = False  # keep tracking when a scheduled re-initialisation fails
-            elif res is not None:
+            else:
                 self.since_init = 0
                 self.filter.reset()
                 self.H, self.last = res.H, res
+                self._verified(True)
         if not reinit:
-            res = refine(H_pred, ev, self.model_xy, taus=TRACK_TAUS, prior=1.0, pitch=self.pitch)
+            if self.camera_position is not None:
+                res, pos = refine_ptz(H_pred, self.camera_position, ev, self.model_xy, taus=PTZ_TAUS)
+                if np.isfinite(res.residual) and res.inliers >= cfg.min_inliers:
+                    self.camera_position = 0.7 * self.camera_position + 0.3 * pos  # the fixed camera, averaged
+            else:
+                res = refine(H_pred, ev, self.model_xy, taus=TRACK_TAUS, prior=1.0, pitch=self.pitch)
             H, accepted = self.filter.step(H_pred, res.H, ev.shape)
             if self.filter.lost:
                 self._lose()
                 return FrameCalibration(frame, t, shot, None, method, res.residual / (ws / w0), res.inliers, False, cut)
-            if not accepted:
-                res = None
             self.H = H
-            if res is not None:
+            if accepted:
                 self.last = res
-        if self.H is None:
-            return FrameCalibration(frame, t, shot, None, method, cut=cut)
+                if not self._verify(ev, res, ws / w0):
+                    if self.fails >= cfg.verify_fails:
+                        self._lose()
+                        return FrameCalibration(frame, t, shot, None, method, res.residual / (ws / w0),
+                                                res.inliers, False, cut)
+            else:
+                res = None
         return self._result(frame, t, shot, method, S, res, cut)
+
+    def _verified(self, ok: bool) -> None:
+        if ok:
+            self.fails = 0
+            self.since_verified = 0
+            self.usable = True
+        else:
+            self.fails += 1
+            self.usable = False
+
+    def _verify(self, ev, r: RefineResult, scale: float) -> bool:
+        """Check the camera against the evidence; returns False only when the evidence contradicts it."""
+        cfg = self.cfg
+        a = agreement(r.H, ev, self.pitch, tol_px=1.5)
+        enough = a.evidence * (640.0 / ev.shape[1]) ** 2 >= MIN_EVIDENCE_PX and a.points >= MIN_MODEL_POINTS
+        ok = (a.precision >= cfg.min_precision and a.recall >= cfg.min_recall and r.inliers >= cfg.min_inliers
+              and r.residual / scale <= cfg.max_residual)
+        if self.camera_position is not None and cfg.method == "lines":
+            # the main camera pans, tilts and zooms but does not move: a homography that implies another
+            # position (or no real camera) has slid along a direction the visible lines leave free
+            h, w = ev.shape
+            cam = dictionary.camera_from_homography(r.H, w, h)
+            moved = cam is None or float(np.linalg.norm(cam[0] - self.camera_position)) > cfg.max_camera_shift
+            gap = dictionary.camera_gap(r.H, w, h) * 640.0 / w
+            if moved or gap > cfg.max_camera_gap:
+                self._verified(False)
+                return False
+        if ok:
+            self._verified(True)
+            return True
+        if not enough:  # too little to tell: keep the flag until max_unverified frames have passed
+            if self.since_verified > cfg.max_unverified:
+                self.usable = False
+            return True
+        self._verified(False)
+        return False
 
     def _initialise(self, image: np.ndarray, ev, S: np.ndarray, hint_H: np.ndarray | None = None
                     ) -> RefineResult | None:
         cfg = self.cfg
+        scale = image.shape[1] / ev.shape[1]
         H0 = None if hint_H is None else S @ np.asarray(hint_H, dtype=float)
         if H0 is None and self.keypoints is not None:
             Hk, n, _ = self.keypoints(image)
@@ -154,15 +238,47 @@ class TrackingCalibrator:
                 H0 = S @ Hk
         if H0 is not None:
             r = refine(H0 / H0[2, 2], ev, self.model_xy, taus=(20.0, 12.0, 8.0, 5.0, 3.0, 3.0), pitch=self.pitch)
-        elif cfg.method == "lines" or self.keypoints is None:
-            r = initialise(ev, self.pitch)
-        else:
+            if r.inliers < cfg.min_inliers or r.residual * scale > cfg.max_residual:
+                return None
+            # a given start must explain the evidence like any other camera, and be a real main camera
+            h, w = ev.shape
+            a = agreement(r.H, ev, self.pitch, tol_px=1.5)
+            cam = dictionary.camera_from_homography(r.H, w, h)
+            pos = None if cam is None else cam[0]
+            if (a.precision < cfg.min_precision or a.recall < cfg.min_recall
+                    or not plausible_main_camera(pos, self.pitch)
+                    or dictionary.camera_gap(r.H, w, h) * 640.0 / w > cfg.max_camera_gap):
+                return None
+            self.camera_position = pos
+            return r
+        if not (cfg.method == "lines" or self.keypoints is None):
             return None
-        if r is None or r.inliers < cfg.min_inliers or (hint_H is None and r.strength < MIN_STRENGTH):
+        ir = None
+        if self.camera_position is not None:  # after a cut: the same camera is the most likely
+            ir = initialise(ev, self.pitch, k=max(3, cfg.init_candidates // 2),
+                            prior_position=tuple(self.camera_position))
+        if ir is None or not self._accept(ir, scale):
+            ir2 = initialise(ev, self.pitch, k=cfg.init_candidates)
+            if ir2 is not None and (ir is None or (ir2.plausible, ir2.score) > (ir.plausible, ir.score)):
+                ir = ir2
+        self.last_init = ir
+        if ir is None:
             return None
-        if r.residual * (image.shape[1] / ev.shape[1]) > cfg.max_residual:
+        if not self._accept(ir, scale):
+            # a clear fit by a camera that is not the main camera (e.g. behind a goal): not a main-camera shot
+            if (ir.agreement.f1 >= 0.9 and ir.camera_gap <= cfg.max_camera_gap
+                    and end_camera(ir.position, self.pitch)):
+                self.segment_shot = "other"
             return None
-        return r
+        self.camera_position = ir.position
+        return ir.refined
+
+    def _accept(self, ir: InitResult, scale: float) -> bool:
+        cfg = self.cfg
+        r = ir.refined
+        return bool(ir.plausible and ir.agreement.f1 >= cfg.init_min_f1 and ir.camera_gap <= cfg.max_camera_gap
+                    and r.strength >= MIN_STRENGTH and r.inliers >= cfg.min_inliers
+                    and r.residual * scale <= cfg.max_residual)
 
     def _result(self, frame: int, t: float, shot: str, method: str, S: np.ndarray, r: RefineResult | None,
                 cut: bool, motion_only: bool = False) -> FrameCalibration:
@@ -170,11 +286,6 @@ class TrackingCalibrator:
         H = H / H[2, 2]
         scale = 1.0 / S[0, 0]
         if r is None:
-            return FrameCalibration(frame, t, shot, H, method, float("nan"), 0, self.usable and motion_only, cut)
-        residual = r.residual * scale
-        usable = (r.inliers >= self.cfg.min_inliers and residual <= self.cfg.max_residual
-                  and r.inliers >= 0.25 * max(r.points, 1))
-        if not motion_only:
-            self.usable = usable
-        return FrameCalibration(frame, t, shot, H, method + ("+flow" if motion_only else ""), residual, r.inliers,
-                                self.usable, cut)
+            return FrameCalibration(frame, t, shot, H, method, float("nan"), 0, self.usable, cut)
+        return FrameCalibration(frame, t, shot, H, method + ("+flow" if motion_only else ""), r.residual * scale,
+                                r.inliers, self.usable, cut)

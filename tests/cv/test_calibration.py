@@ -92,3 +92,38 @@ def test_config_rejects_unknown_keys_and_methods():
         CalibrationConfig.from_dict({"bogus": 1})
     with pytest.raises(ConfigError, match="calibration.method"):
         CalibrationConfig.from_dict({"method": "magic"})
+
+
+def test_dictionary_search_finds_a_rendered_camera_from_nothing():
+    c = Camera(position=(3.0, -75.0, 20.0), width=W, height=H, focal=1100.0).look_at((30.0, 2.0, 0.0))
+    img, Ht, boxes = render(c, seed=4)
+    res = build_calibrator(CalibrationConfig()).update(img, frame=0, t=0.0, boxes=boxes)
+    assert res.shot == "main" and res.H is not None and res.usable
+    err = error_m(Ht, res.H, W, H)
+    assert np.median(err) < 0.5 and np.percentile(err, 95) < 1.5
+
+
+def test_camera_position_and_bank_poses():
+    from cv.calibration.dictionary import camera_from_homography, camera_gap, get_bank
+
+    c = Camera(position=(-4.0, -70.0, 18.0), width=W, height=H, focal=900.0).look_at((-20.0, 5.0, 0.0))
+    pos, f = camera_from_homography(c.homography, W, H)
+    assert np.allclose(pos, c.position, atol=1e-6) and abs(f - 900.0) < 1e-6
+    assert camera_gap(c.homography, W, H) < 1e-6
+    # a stretched homography is no real camera
+    assert camera_gap(np.diag([1.08, 1.0, 1.0]) @ c.homography, W, H) > 10
+    bank = get_bank(64, 36)
+    assert len(bank.feats) > 10000 and np.allclose(np.linalg.norm(bank.feats[:50], axis=1), 1.0, atol=1e-4)
+    assert (bank.params[:, 1] < -34).all()  # main cameras only: behind the near touchline
+
+
+def test_a_wrong_camera_is_not_flagged_usable():
+    cams = _pan(12, -10.0, 0.0)
+    cal = build_calibrator(CalibrationConfig(refine_every=1))
+    off = np.array([[1.0, 0.0, 6.0], [0.0, 1.0, 4.0], [0.0, 0.0, 1.0]])  # 6 m / 4 m off: outside any basin
+    rng = np.random.default_rng(5)
+    for i, c in enumerate(cams):
+        img, Ht, boxes = render(c, seed=2, rng=rng)
+        res = cal.update(img, frame=i, t=i / 25, boxes=boxes, hint_H=Ht @ off if i == 0 else None)
+        if res.usable:
+            assert np.median(error_m(Ht, res.H, W, H)) < 1.0

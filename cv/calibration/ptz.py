@@ -1,0 +1,121 @@
+"""Alignment of a pan-tilt-zoom camera at a known position with the line evidence.
+
+A main broadcast camera turns and zooms but stays where it is. Once its position is known, each frame's
+homography has four degrees of freedom (three rotation angles and the focal length) instead of eight, which
+keeps the alignment well posed when the visible lines leave some image warp free (a circle and one line,
+parallel lines only): the homography cannot slide along directions no real camera can take.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cv.calibration.lines import LineEvidence, RefineResult, _grad, bilinear, score, visible_model_points
+
+
+def _rodrigues(w: np.ndarray) -> np.ndarray:
+    th = float(np.linalg.norm(w))
+    if th < 1e-12:
+        return np.eye(3)
+    k = w / th
+    Kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + np.sin(th) * Kx + (1 - np.cos(th)) * Kx @ Kx
+
+
+def snap(H: np.ndarray, C: np.ndarray, width: int, height: int) -> tuple[np.ndarray, float]:
+    """Rotation (world -> camera) and focal length of the camera at ``C`` whose homography is closest to ``H``."""
+    A = np.array([[1, 0, -C[0]], [0, 1, -C[1]], [0, 0, -C[2]]], dtype=float)
+    B = np.asarray(H, dtype=float) @ np.linalg.inv(A)
+    K0 = np.array([[1, 0, width / 2], [0, 1, height / 2], [0, 0, 1.0]])
+    B = np.linalg.solve(K0, B)
+    f = (np.linalg.norm(B[0]) + np.linalg.norm(B[1])) / (2 * np.linalg.norm(B[2]))
+    R = np.vstack([B[0] / f, B[1] / f, B[2]])
+    if np.linalg.det(R) < 0:
+        R = -R
+    U, _, Vt = np.linalg.svd(R)
+    R = U @ Vt
+    return R, float(f)
+
+
+def ptz_homography(R: np.ndarray, f: float, C: np.ndarray, width: int, height: int) -> np.ndarray:
+    K = np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1.0]])
+    H = K @ R @ np.array([[1, 0, -C[0]], [0, 1, -C[1]], [0, 0, -C[2]]], dtype=float)
+    return H / H[2, 2]
+
+
+def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.ndarray,
+               taus: tuple[float, ...] = (8.0, 5.0, 3.0, 3.0), ridge_iters: int = 3,
+               inlier_px: float = 1.5, position_prior: float = 4.0) -> tuple[RefineResult, np.ndarray]:
+    """Align the pitch model seen by a camera near ``C`` (metres) with ``ev``, starting from ``H0`` (working px):
+    robust Gauss-Newton over rotation, log focal length and the camera position, the position held to ``C`` by a
+    prior of ``position_prior`` (weight per m^2, in units of one model point's squared px). Returns the result
+    and the position estimate."""
+    h, w = ev.shape
+    R0, f0 = snap(H0, C, w, h)
+    xy = visible_model_points(H0, ev.shape, model_xy, masks=(ev.players,))
+    if len(xy) < 8:
+        return RefineResult(H0, float("inf"), 0, len(xy), float("inf"), 0.0), np.asarray(C, dtype=float)
+    X = np.hstack([xy[:, :2], np.ones((len(xy), 1))])
+    X2 = np.hstack([xy[:, :2] + 0.05 * xy[:, 2:4], np.ones((len(xy), 1))])  # a short step along the marking
+    C = np.asarray(C, dtype=float)
+    n = 7
+    p = np.zeros(n)  # rotation vector (camera frame), log focal change, position change (m)
+
+    def proj(q: np.ndarray, pts: np.ndarray = X) -> np.ndarray:
+        Hq = ptz_homography(_rodrigues(q[:3]) @ R0, f0 * np.exp(q[3]), C + q[4:7], w, h)
+        z = pts @ Hq.T
+        return z[:, :2] / z[:, 2:3]
+
+    eps = 1e-5
+    P = np.diag([0, 0, 0, 0, position_prior, position_prior, position_prior])
+    # first the camera near C that best reproduces H0 on the visible model points (the algebraic snap is only a
+    # start: with a distant, narrow camera a small change of H0 implies metres of camera motion)
+    target = X @ np.asarray(H0, dtype=float).T
+    target = target[:, :2] / target[:, 2:3]
+    for _ in range(6):
+        uv = proj(p)
+        J = np.stack([(proj(p + eps * np.eye(n)[k]) - uv) / eps for k in range(n)], axis=2).reshape(-1, n)
+        e = (uv - target).ravel()
+        A = J.T @ J + P * len(uv) * 0.01
+        A += 1e-9 * np.trace(A) * np.eye(n)
+        step = np.linalg.solve(A, J.T @ e + P * len(uv) * 0.01 @ p)
+        p = p - step
+        if np.abs(step).max() < 1e-7:
+            break
+    offs = np.arange(-3, 4, dtype=float)
+    for kind, tau in [("dist", t) for t in taus] + [("ridge", 3.0)] * ridge_iters:
+        uv = proj(p)
+        J = np.stack([(proj(p + eps * np.eye(n)[k]) - uv) / eps for k in range(n)], axis=2)  # (N, 2, n)
+        inside = (uv[:, 0] >= 4) & (uv[:, 0] <= w - 5) & (uv[:, 1] >= 4) & (uv[:, 1] <= h - 5)
+        if kind == "dist":
+            r = bilinear(ev.dist, uv)
+            gx, gy = _grad(ev.dist, uv)
+            wt = np.where(inside & (r < tau), (1 - (r / tau) ** 2) ** 2, 0.0)
+        else:
+            # sub-pixel: the ridge of the line mask along the projected normal (the distance field is flat
+            # across the width of a painted line)
+            t = proj(p, X2) - uv
+            t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
+            nrm = np.stack([-t[:, 1], t[:, 0]], axis=1)
+            samp = uv[:, None, :] + offs[None, :, None] * nrm[:, None, :]
+            Rg = bilinear(ev.ridge, samp.reshape(-1, 2)).reshape(len(uv), len(offs))
+            k = np.clip(np.argmax(Rg, axis=1), 1, len(offs) - 2)
+            rows = np.arange(len(uv))
+            r0, r1, r2 = Rg[rows, k - 1], Rg[rows, k], Rg[rows, k + 1]
+            den = r0 - 2 * r1 + r2
+            frac = np.where(den < -1e-6, 0.5 * (r0 - r2) / np.where(den < -1e-6, den, -1.0), 0.0)
+            r = -(offs[k] + np.clip(frac, -0.5, 0.5))
+            gx, gy = nrm[:, 0], nrm[:, 1]
+            wt = np.where(inside & (r1 > 0.15) & (den < -1e-6), 1.0 / np.maximum(1.0, np.abs(r)), 0.0)
+        Jr = gx[:, None] * J[:, 0, :] + gy[:, None] * J[:, 1, :]
+        A = (Jr * wt[:, None]).T @ Jr
+        b = (Jr * wt[:, None]).T @ r
+        A = A + P
+        b = b + P @ p
+        A += 1e-6 * np.trace(A) * np.eye(n) + 1e-12 * np.eye(n)
+        try:
+            p = p - np.linalg.solve(A, b)
+        except np.linalg.LinAlgError:
+            break
+    H = ptz_homography(_rodrigues(p[:3]) @ R0, f0 * np.exp(p[3]), C + p[4:7], w, h)
+    return score(H, ev, model_xy, inlier_px=inlier_px), C + p[4:7]
