@@ -61,6 +61,8 @@ def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None) 
         cost += time.perf_counter() - t0
         cpu += time.process_time() - c0
         shots_ok += res.shot == tr["shot"]
+        if log is not None and not (tr["shot"] == "main" and res.usable and res.H is not None):
+            log.append((clip.name, i, tr["shot"], res.shot, res.method + ("" if res.usable else "-unusable"), np.nan))
         if tr["shot"] != "main":
             continue
         main_n += 1

@@ -21,9 +21,11 @@ class MotionEstimator:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the previous frame (after a cut)."""
+        """Forget the previous frame (after a cut); the mask of static graphics is kept."""
         self.prev: np.ndarray | None = None
         self.pts: np.ndarray | None = None
+        if not hasattr(self, "static"):
+            self.static: np.ndarray | None = None
 
     def update(self, gray: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray | None, int]:
         """Motion from the previous frame to ``gray`` as a 3x3 homography (None when unknown) and its inlier count.
@@ -38,6 +40,14 @@ class MotionEstimator:
             if ok.sum() >= 8:
                 a, b = self.pts[ok].reshape(-1, 2), nxt[ok].reshape(-1, 2)
                 H, inl = cv2.findHomography(a, b, cv2.RANSAC, self.ransac_px, maxIters=500, confidence=0.995)
+                d = np.linalg.norm(b - a, axis=1)
+                if np.median(d) > 0.4:
+                    # corners that stay put while the background moves: static graphics (score, logo); never
+                    # track there again
+                    if self.static is None:
+                        self.static = np.zeros(gray.shape, np.uint8)
+                    for x, y in a[d < 0.04].astype(int):
+                        cv2.circle(self.static, (int(x), int(y)), 8, 255, -1)
                 if H is not None and inl is not None:
                     n = int(inl.sum())
                     if n >= self.min_inliers:
@@ -56,6 +66,8 @@ class MotionEstimator:
 
     def _top_up(self, gray: np.ndarray, mask: np.ndarray | None) -> None:
         m = None if mask is None else mask.copy()
+        if self.static is not None and self.static.shape == gray.shape:
+            m = cv2.bitwise_not(self.static) if m is None else cv2.bitwise_and(m, cv2.bitwise_not(self.static))
         if m is not None and self.pts is not None:
             for x, y in self.pts.reshape(-1, 2).astype(int):
                 cv2.circle(m, (int(x), int(y)), 7, 0, -1)

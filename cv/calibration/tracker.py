@@ -25,6 +25,7 @@ from cv.calibration.lines import (
     model_points,
     refine,
     resize_matrix,
+    score,
 )
 from cv.calibration.motion import MotionEstimator
 from cv.calibration.ptz import refine_ptz
@@ -34,7 +35,7 @@ from cv.shots import CutDetector, classify_shot, shot_features
 
 TRACK_TAUS = (8.0, 5.0, 3.0, 3.0)
 PTZ_TAUS = (16.0, 12.0, 8.0, 5.0, 4.0, 3.0, 3.0, 3.0)
-MIN_STRENGTH = 0.01  # weakest constrained direction accepted for a calibration from nothing
+MIN_STRENGTH = 0.01  # weakest constrained warp direction accepted from nothing, unless a real camera fits closely
 MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot verify a camera
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
 OTHER_RECHECK = 10  # frames after which a shot settled as "other" without a cut is looked at again
@@ -56,7 +57,7 @@ class TrackingCalibrator:
         self.keypoints = keypoint_model
         self.manual_H = manual_H
         self.manual_rms = manual_rms
-        self.motion = MotionEstimator(max_points=150, min_inliers=20, ransac_px=0.7)
+        self.motion = MotionEstimator(max_points=200, min_inliers=15, ransac_px=0.7)
         self.cuts = CutDetector(cfg.cut_threshold)
         self.filter = CameraFilter(cfg.smoothing, cfg.gate_px, cfg.max_rejects)
         self.camera_position: np.ndarray | None = None  # of the last camera found from nothing (m)
@@ -127,13 +128,15 @@ class TrackingCalibrator:
             self.motion.reset()
         gray = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
         players_t = boxes_mask((fh, fw), boxes, fw / w0)
-        # background corners on the grass only: static graphics (score, channel logo) would hold the motion at zero
-        bg = cv2.dilate(grass_t, np.ones((5, 5), np.uint8)) & cv2.bitwise_not(players_t)
-        M, _ = self.motion.update(gray, bg)
+        M, _ = self.motion.update(gray, cv2.bitwise_not(players_t))
         H_pred = None
-        if self.H is not None and M is not None:
-            H_pred = F @ M @ np.linalg.inv(F) @ self.H
-            H_pred /= H_pred[2, 2]
+        force_refine = False
+        if self.H is not None:
+            if M is None:  # no usable motion: keep the last camera and re-align it on the lines now
+                H_pred, force_refine = self.H.copy(), True
+            else:
+                H_pred = F @ M @ np.linalg.inv(F) @ self.H
+                H_pred /= H_pred[2, 2]
         self.since_refine += 1
         self.since_init += 1
         self.since_verified += 1
@@ -143,7 +146,7 @@ class TrackingCalibrator:
         if reinit and H_pred is None and hint_H is None and self.wait_init > 0:
             self.wait_init -= 1
             return FrameCalibration(frame, t, shot, None, method, cut=cut)
-        if not reinit and self.since_refine < cfg.refine_every:
+        if not reinit and not force_refine and self.since_refine < cfg.refine_every:
             self.H = H_pred  # motion only: the usable flag of the last verification stands
             if self.since_verified > cfg.max_unverified:
                 self.usable = False
@@ -170,9 +173,9 @@ class TrackingCalibrator:
                 self._verified(True)
         if not reinit:
             if self.camera_position is not None:
-                res, pos = refine_ptz(H_pred, self.camera_position, ev, self.model_xy, taus=PTZ_TAUS)
-                if np.isfinite(res.residual) and res.inliers >= cfg.min_inliers:
-                    self.camera_position = 0.7 * self.camera_position + 0.3 * pos  # the fixed camera, averaged
+                # the position stays where it was found: along the optical axis it trades off against the zoom
+                res, _ = refine_ptz(H_pred, self.camera_position, ev, self.model_xy, taus=PTZ_TAUS,
+                                    position_prior=4.0)
             else:
                 res = refine(H_pred, ev, self.model_xy, taus=TRACK_TAUS, prior=1.0, pitch=self.pitch)
             H, accepted = self.filter.step(H_pred, res.H, ev.shape)
@@ -188,7 +191,11 @@ class TrackingCalibrator:
                         return FrameCalibration(frame, t, shot, None, method, res.residual / (ws / w0),
                                                 res.inliers, False, cut)
             else:
+                # the re-alignment jumped too far: the prediction stands, but only if it explains the evidence
                 res = None
+                if not self._verify(ev, score(H_pred, ev, self.model_xy), ws / w0) and self.fails >= cfg.verify_fails:
+                    self._lose()
+                    return FrameCalibration(frame, t, shot, None, method, cut=cut)
         return self._result(frame, t, shot, method, S, res, cut)
 
     def _verified(self, ok: bool) -> None:
@@ -277,7 +284,8 @@ class TrackingCalibrator:
         cfg = self.cfg
         r = ir.refined
         return bool(ir.plausible and ir.agreement.f1 >= cfg.init_min_f1 and ir.camera_gap <= cfg.max_camera_gap
-                    and r.strength >= MIN_STRENGTH and r.inliers >= cfg.min_inliers
+                    and (r.strength >= MIN_STRENGTH or ir.camera_gap <= 0.25 * cfg.max_camera_gap)
+                    and r.inliers >= cfg.min_inliers
                     and r.residual * scale <= cfg.max_residual)
 
     def _result(self, frame: int, t: float, shot: str, method: str, S: np.ndarray, r: RefineResult | None,
