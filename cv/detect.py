@@ -115,6 +115,10 @@ class Detector:
 
     def __call__(self, images: Sequence[np.ndarray] | np.ndarray) -> list[sv.Detections]:
         """Detect on a batch of BGR uint8 images; returns one Detections per image."""
+        if not isinstance(images, (np.ndarray, list, tuple)):  # a torch batch (B, H, W, 3) uint8, e.g. from NVDEC
+            if self._fast is not None:
+                return [self._from_tensor(t) for t in self._fast(images)] if len(images) else []
+            images = images.cpu().numpy()
         if isinstance(images, np.ndarray) and images.ndim == 4 and self._fast is not None:
             if len(images) == 0:
                 return []

@@ -30,7 +30,7 @@ PROFILES = ("coco", "football", "demo")
 class VideoConfig:
     """How frames are decoded."""
 
-    backend: str = "auto"  # auto | pyav | opencv
+    backend: str = "auto"  # auto | pyav | opencv | device
     batch_size: int = 16
     threads: int = 0  # decoder threads, 0 = let FFmpeg choose
 
@@ -249,5 +249,5 @@ def _validate(cfg: Config, src: str) -> None:
     for key, val in (("detector.conf", d.conf), ("detector.iou", d.iou)):
         if not 0.0 <= val <= 1.0:
             raise ConfigError(f"{src}: {key}: must be between 0 and 1, got {val}")
-    if cfg.video.backend not in ("auto", "pyav", "opencv"):
-        raise ConfigError(f"{src}: video.backend: must be auto, pyav or opencv, got {cfg.video.backend!r}")
+    if cfg.video.backend not in ("auto", "pyav", "opencv", "device"):
+        raise ConfigError(f"{src}: video.backend: must be auto, pyav, opencv or device, got {cfg.video.backend!r}")

@@ -54,6 +54,13 @@ def default_match_id(video: str | os.PathLike) -> str:
     return stem[:128] or "match"
 
 
+def detector_device(cfg: Config) -> str:
+    """The device detection (and device-side decoding) runs on."""
+    from cv.detect import pick_device
+
+    return pick_device(cfg.detector.device)
+
+
 def build_detector(cfg: Config) -> Detector:
     """The detector the config asks for, weights resolved locally first."""
     d = cfg.detector
@@ -197,8 +204,15 @@ def process_video(
     match_id = check_match_id(match_id or default_match_id(video))
     st = Store(store).ensure()
     stride = stride or cfg.job.stride
-    reader = VideoReader(video, start=start, end=end, stride=stride, backend=cfg.video.backend,
-                         threads=cfg.video.threads)
+    if cfg.video.backend == "device":
+        from cv.video_device import DeviceVideoReader
+
+        reader = DeviceVideoReader(video, device=detector_device(cfg), start=start, end=end, stride=stride)
+        batches = reader.device_batches(cfg.video.batch_size)
+    else:
+        reader = VideoReader(video, start=start, end=end, stride=stride, backend=cfg.video.backend,
+                             threads=cfg.video.threads)
+        batches = reader.batches(cfg.video.batch_size)
     detector = build_detector(cfg)
     info = reader.info
     sha = sha256_file(video)
@@ -217,13 +231,15 @@ def process_video(
     expected = reader.expected_frames
     if progress:
         progress("start", 0, expected)
-    it = iter(reader.batches(cfg.video.batch_size))
+    it = iter(batches)
     while True:
         t0 = time.perf_counter()
         batch = next(it, None)
         timing["decode"] += time.perf_counter() - t0
         if batch is None:
             break
+        on_device = not isinstance(batch.images, np.ndarray)
+        host_images = batch.numpy() if on_device else batch.images
         frames = [int(f) for f in batch.frames]
         todo = [k for k, f in enumerate(frames) if f not in ckpt.done_frames]
         dets: list[sv.Detections] = [ckpt.done.get(f, empty_detections()) for f in frames]
@@ -241,7 +257,7 @@ def process_video(
         det_tables.append(_detections_table(match_id, frames, batch.t.tolist(), dets))
         for k, f in enumerate(frames):
             t = float(batch.t[k])
-            img = batch.images[k]
+            img = host_images[k]
             H, usable = None, False
             t0 = time.perf_counter()
             if calibrator is not None:
