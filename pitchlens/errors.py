@@ -25,5 +25,5 @@ class QueryError(PitchlensError):
     """A SQL statement that cannot be run."""
 
 
-__all__ = ["UserError", "MediaError", "WeightsError", "SettingsError", "PitchlensError", "InputError", "ConfigError", "StoreError",
-           "QueryError"]
+__all__ = ["UserError", "MediaError", "WeightsError", "SettingsError", "PitchlensError", "InputError", "ConfigError",
+           "StoreError", "QueryError"]
