@@ -23,7 +23,7 @@ import numpy as np
 
 from cv.pitch import DEFAULT_PITCH, PitchModel
 
-VERSION = 3
+VERSION = 4
 FEAT_W = 64  # feature image width (px); height follows the frame's aspect ratio
 SIGMA = 2.0  # blur of the feature images (feature px): wide enough to bridge half a grid step
 #: camera positions: horizontal distance from the centre spot (m) and elevation seen from it
@@ -33,6 +33,11 @@ MAX_HEIGHT = 40.0
 HFOVS = tuple(np.geomspace(np.radians(7.5), np.radians(72.0), 14))  # horizontal fields of view
 PAN_MAX = np.radians(68.0)
 TILT_RANGE = (np.radians(4.0), np.radians(40.0))
+#: cameras behind a goal (replays): not calibrated, but a frame that matches them better than any main-camera
+#: pose is not from the main camera. (x, y, z) for the right goal; mirrored for the left one.
+END_POSITIONS = ((52.5 + 25.0, 0.0, 16.0), (52.5 + 40.0, 0.0, 26.0))
+END_HFOVS = tuple(np.geomspace(np.radians(14.0), np.radians(60.0), 6))
+END_PAN = np.radians(40.0)
 STEP = 0.2  # grid step in pan / tilt, as a share of the horizontal / vertical field of view
 MARGIN_M = 6.0  # the image centre must look at the pitch or this close to it
 
@@ -46,6 +51,7 @@ class Bank:
     H: np.ndarray
     params: np.ndarray
     size: tuple[int, int]
+    end: np.ndarray  # (C,) the pose is a camera behind a goal (never a calibration candidate)
 
 
 def _positions() -> list[tuple[float, float, float]]:
@@ -72,28 +78,45 @@ def _homographies(pos: tuple[float, float, float], pan: np.ndarray, tilt: np.nda
     return H / H[:, 2:3, 2:3]
 
 
-def _poses(fw: int, fh: int, pitch: PitchModel) -> tuple[np.ndarray, np.ndarray]:
-    """Every pose of the grid whose image centre looks at the pitch: homographies (C, 3, 3) and parameters."""
+def _grid(pos: tuple[float, float, float], hfovs: tuple, pan_c: float, pan_half: float, fw: int, fh: int,
+          pitch: PitchModel) -> tuple[list[np.ndarray], list[np.ndarray]]:
     Hs, params = [], []
+    for hfov in hfovs:
+        f = fw / 2 / np.tan(hfov / 2)
+        vfov = 2 * np.arctan(fh / 2 / f)
+        pans = np.arange(pan_c - pan_half, pan_c + pan_half + 1e-9, STEP * hfov)
+        tilts = np.arange(TILT_RANGE[0], TILT_RANGE[1] + 1e-9, STEP * vfov)
+        P, T = np.meshgrid(pans, tilts, indexing="ij")
+        P, T = P.ravel(), T.ravel()
+        # where the optical axis meets the ground
+        fwd = np.stack([np.sin(P) * np.cos(T), np.cos(P) * np.cos(T), -np.sin(T)], axis=1)
+        s = pos[2] / np.maximum(-fwd[:, 2], 1e-9)
+        gx, gy = pos[0] + s * fwd[:, 0], pos[1] + s * fwd[:, 1]
+        ok = (np.abs(gx) <= pitch.half_length + MARGIN_M) & (np.abs(gy) <= pitch.half_width + MARGIN_M)
+        if not ok.any():
+            continue
+        Hs.append(_homographies(pos, P[ok], T[ok], f, fw, fh))
+        n = int(ok.sum())
+        params.append(np.column_stack([np.tile(pos, (n, 1)), P[ok], T[ok], np.full(n, hfov)]))
+    return Hs, params
+
+
+def _poses(fw: int, fh: int, pitch: PitchModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pose of the grid whose image centre looks at the pitch: homographies (C, 3, 3), parameters (C, 6)
+    and whether the camera is behind a goal (C,)."""
+    Hs, params, end = [], [], []
     for pos in _positions():
-        for hfov in HFOVS:
-            f = fw / 2 / np.tan(hfov / 2)
-            vfov = 2 * np.arctan(fh / 2 / f)
-            pans = np.arange(-PAN_MAX, PAN_MAX + 1e-9, STEP * hfov)
-            tilts = np.arange(TILT_RANGE[0], TILT_RANGE[1] + 1e-9, STEP * vfov)
-            P, T = np.meshgrid(pans, tilts, indexing="ij")
-            P, T = P.ravel(), T.ravel()
-            # where the optical axis meets the ground
-            fwd = np.stack([np.sin(P) * np.cos(T), np.cos(P) * np.cos(T), -np.sin(T)], axis=1)
-            s = pos[2] / np.maximum(-fwd[:, 2], 1e-9)
-            gx, gy = pos[0] + s * fwd[:, 0], pos[1] + s * fwd[:, 1]
-            ok = (np.abs(gx) <= pitch.half_length + MARGIN_M) & (np.abs(gy) <= pitch.half_width + MARGIN_M)
-            if not ok.any():
-                continue
-            Hs.append(_homographies(pos, P[ok], T[ok], f, fw, fh))
-            n = int(ok.sum())
-            params.append(np.column_stack([np.tile(pos, (n, 1)), P[ok], T[ok], np.full(n, hfov)]))
-    return np.concatenate(Hs), np.concatenate(params)
+        h, p = _grid(pos, HFOVS, 0.0, PAN_MAX, fw, fh, pitch)
+        Hs += h
+        params += p
+        end += [np.zeros(len(x), bool) for x in p]
+    for x, y, z in END_POSITIONS:
+        for sgn in (1.0, -1.0):
+            h, p = _grid((sgn * x, y, z), END_HFOVS, -sgn * np.pi / 2, END_PAN, fw, fh, pitch)
+            Hs += h
+            params += p
+            end += [np.ones(len(q), bool) for q in p]
+    return np.concatenate(Hs), np.concatenate(params), np.concatenate(end)
 
 
 def _marking_points(pitch: PitchModel, spacing: float = 0.2) -> np.ndarray:
@@ -151,27 +174,27 @@ def get_bank(fw: int = FEAT_W, fh: int = 36, pitch: PitchModel = DEFAULT_PITCH) 
     if key in _BANKS:
         return _BANKS[key]
     tag = hashlib.sha1(repr((VERSION, key, DISTANCES, ELEVATIONS, MAX_HEIGHT, HFOVS, PAN_MAX, TILT_RANGE, STEP,
-                             SIGMA, MARGIN_M)).encode()).hexdigest()[:12]
+                             SIGMA, MARGIN_M, END_POSITIONS, END_HFOVS, END_PAN)).encode()).hexdigest()[:12]
     path = _cache_dir() / f"calib_bank_{tag}.npz"
     bank = None
     if path.is_file():
         try:
             with np.load(path) as z:
-                bank = Bank(z["feats"], z["H"], z["params"], (fw, fh))
+                bank = Bank(z["feats"], z["H"], z["params"], (fw, fh), z["end"])
         except (OSError, ValueError, KeyError):
             bank = None
     if bank is None:
-        Hs, params = _poses(fw, fh, pitch)
+        Hs, params, end = _poses(fw, fh, pitch)
         feats = np.empty((len(Hs), fw * fh), np.float32)
         for hf in np.unique(params[:, 5]):  # sparser marking points for the wider fields of view
             sel = np.flatnonzero(params[:, 5] == hf)
             feats[sel] = render_features(Hs[sel], fw, fh, pitch, spacing=float(np.clip(0.2 * hf / HFOVS[0], 0.2, 1.0)))
         keep = np.linalg.norm(feats, axis=1) > 0.5  # drop poses that see no marking at all
-        bank = Bank(np.ascontiguousarray(feats[keep]), Hs[keep], params[keep], (fw, fh))
+        bank = Bank(np.ascontiguousarray(feats[keep]), Hs[keep], params[keep], (fw, fh), end[keep])
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, feats=bank.feats, H=bank.H, params=bank.params)
+            np.savez(tmp, feats=bank.feats, H=bank.H, params=bank.params, end=bank.end)
             tmp.replace(path)
         except OSError:
             pass
@@ -215,6 +238,8 @@ def search(lines: np.ndarray, k: int = 12, pitch: PitchModel = DEFAULT_PITCH,
     bank = get_bank(fw, fh, pitch)
     q = query_features(lines, fw, fh)
     sims = bank.feats @ q
+    search.similarities = (float(sims[~bank.end].max(initial=0.0)), float(sims[bank.end].max(initial=0.0)))
+    sims = np.where(bank.end, -1.0, sims)
     if prior_position is not None:
         pos = bank.params[:, :3]
         d = np.linalg.norm(pos[:, 1:] - np.asarray(prior_position, dtype=float)[1:], axis=1)

@@ -34,6 +34,8 @@ class InitResult:
     position: np.ndarray | None  # recovered camera centre (m)
     plausible: bool  # the camera is where a main camera stands
     similarity: float  # dictionary similarity of the starting pose
+    main_similarity: float = 0.0  # best dictionary similarity of a main-camera pose
+    end_similarity: float = 0.0  # best dictionary similarity of a camera behind a goal
 
     @property
     def score(self) -> float:
@@ -47,6 +49,7 @@ def initialise(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 10,
     if ev.line_share <= 0:
         return None
     cands = dictionary.search(ev.lines, k=k, pitch=pitch, prior_position=prior_position)
+    main_sim, end_sim = getattr(dictionary.search, "similarities", (0.0, 0.0))
     if not cands:
         return None
     fw, fh = dictionary.FINE_W, max(8, int(round(dictionary.FINE_W * h / w)))
@@ -65,7 +68,7 @@ def initialise(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 10,
         cam = dictionary.camera_from_homography(r.H, w, h)
         pos = None if cam is None else cam[0]
         res = InitResult(r, a, dictionary.camera_gap(r.H, w, h) * scale, pos, plausible_main_camera(pos, pitch),
-                         c.similarity)
+                         c.similarity, main_sim, end_sim)
         if best is None or (res.plausible, res.score) > (best.plausible, best.score):
             best = res
     return best

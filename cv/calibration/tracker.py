@@ -38,6 +38,7 @@ PTZ_TAUS = (16.0, 12.0, 8.0, 5.0, 4.0, 3.0, 3.0, 3.0)
 MIN_STRENGTH = 0.01  # weakest constrained warp direction accepted from nothing, unless a real camera fits closely
 MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot verify a camera
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
+END_MARGIN = -0.02  # a frame matching a behind-the-goal pose about as well as any main pose is "other"
 OTHER_RECHECK = 10  # frames after which a shot settled as "other" without a cut is looked at again
 
 
@@ -273,8 +274,8 @@ class TrackingCalibrator:
             return None
         if not self._accept(ir, scale):
             # a clear fit by a camera that is not the main camera (e.g. behind a goal): not a main-camera shot
-            if (ir.agreement.f1 >= 0.9 and ir.camera_gap <= cfg.max_camera_gap
-                    and end_camera(ir.position, self.pitch)):
+            if ((ir.agreement.f1 >= 0.9 and ir.camera_gap <= cfg.max_camera_gap and end_camera(ir.position, self.pitch))
+                    or ir.end_similarity > ir.main_similarity + END_MARGIN):
                 self.segment_shot = "other"
             return None
         self.camera_position = ir.position

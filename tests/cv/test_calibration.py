@@ -114,7 +114,8 @@ def test_camera_position_and_bank_poses():
     assert camera_gap(np.diag([1.08, 1.0, 1.0]) @ c.homography, W, H) > 10
     bank = get_bank(64, 36)
     assert len(bank.feats) > 10000 and np.allclose(np.linalg.norm(bank.feats[:50], axis=1), 1.0, atol=1e-4)
-    assert (bank.params[:, 1] < -34).all()  # main cameras only: behind the near touchline
+    assert (bank.params[~bank.end, 1] < -34).all()  # main cameras behind the near touchline
+    assert (np.abs(bank.params[bank.end, 0]) > 52.5).all() and bank.end.sum() > 500  # replay cameras behind a goal
 
 
 def test_a_wrong_camera_is_not_flagged_usable():
