@@ -47,6 +47,8 @@ def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None) 
     cal = build_calibrator(CalibrationConfig(refine_every=refine_every))
     cal_err, foot_err, shots_ok, main_n, usable_n, cost, cpu = [], [], 0, 0, 0, 0.0, 0.0
     bad_usable = 0
+    results: dict = {}
+    h = w = 0
     for i, t, img in VideoReader(clip / "clip.mp4"):
         tr = frames[i]
         Ht = None if tr["homography"] is None else np.array(tr["homography"]).reshape(3, 3)
@@ -57,9 +59,16 @@ def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None) 
             boxes = v[["x1", "y1", "x2", "y2"]].to_numpy(float)
         hint = Ht @ NUDGE if (mode == "seeded" and Ht is not None) else None
         t0, c0 = time.perf_counter(), time.process_time()
-        res = cal.update(img, frame=i, t=t, boxes=boxes, hint_H=hint)
+        results[i] = cal.update(img, frame=i, t=t, boxes=boxes, hint_H=hint)
+        for r in cal.revisions():  # earlier frames the camera found now was carried back to
+            results[r.frame] = r
         cost += time.perf_counter() - t0
         cpu += time.process_time() - c0
+        h, w = img.shape[:2]
+    for i, res in sorted(results.items()):
+        tr = frames[i]
+        Ht = None if tr["homography"] is None else np.array(tr["homography"]).reshape(3, 3)
+        g = by_frame.get(i)
         shots_ok += res.shot == tr["shot"]
         if log is not None and not (tr["shot"] == "main" and res.usable and res.H is not None):
             log.append((clip.name, i, tr["shot"], res.shot, res.method + ("" if res.usable else "-unusable"), np.nan))
@@ -69,7 +78,6 @@ def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None) 
         if not (res.usable and res.H is not None):
             continue
         usable_n += 1
-        h, w = img.shape[:2]
         e = error_m(Ht, res.H, w, h, step=2.0)
         cal_err.append(e)
         bad_usable += bool(len(e) and np.median(e) > 1.0)

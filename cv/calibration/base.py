@@ -29,6 +29,8 @@ class CalibrationConfig:
     max_camera_gap: float = 40.0
     max_camera_shift: float = 10.0
     init_retry: int = 2
+    max_retry_wait: int = 50
+    lookback: int = 50
     gate_px: float = 25.0
     max_rejects: int = 5
     smoothing: float = 0.0

@@ -216,6 +216,14 @@ def query_features(lines: np.ndarray, fw: int, fh: int, sigma: float = SIGMA) ->
     return _normalise(img.ravel())
 
 
+def similarities(lines: np.ndarray, pitch: PitchModel = DEFAULT_PITCH) -> tuple[float, float]:
+    """Best similarity of a line-evidence mask to a main-camera pose and to a camera behind a goal."""
+    fw, fh = feature_size(lines.shape[:2])
+    bank = get_bank(fw, fh, pitch)
+    sims = bank.feats @ query_features(lines, fw, fh)
+    return float(sims[~bank.end].max(initial=0.0)), float(sims[bank.end].max(initial=0.0))
+
+
 @dataclass
 class Candidate:
     """A bank pose: its index, similarity, homography at the working size and pose parameters."""

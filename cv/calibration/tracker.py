@@ -9,12 +9,15 @@ is verified (the model must explain the evidence both ways) and the camera dropp
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
 from cv.calibration import dictionary
 from cv.calibration.base import CalibrationConfig, FrameCalibration
-from cv.calibration.filter import CameraFilter
+from cv.calibration.filter import CameraFilter, interior_shift
 from cv.calibration.init import InitResult, initialise
 from cv.calibration.lines import (
     RefineResult,
@@ -29,7 +32,8 @@ from cv.calibration.lines import (
 )
 from cv.calibration.motion import MotionEstimator
 from cv.calibration.ptz import refine_ptz
-from cv.calibration.verify import agreement, end_camera, plausible_main_camera
+from cv.calibration.ptzsearch import PTZResult, search_ptz
+from cv.calibration.verify import Agreement, agreement, end_camera, plausible_main_camera
 from cv.pitch import PitchModel
 from cv.shots import CutDetector, classify_shot, shot_features
 
@@ -40,6 +44,16 @@ MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot ve
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
 END_MARGIN = -0.02  # a frame matching a behind-the-goal pose about as well as any main pose is "other"
 OTHER_RECHECK = 10  # frames after which a shot settled as "other" without a cut is looked at again
+PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the known camera to count
+
+
+@dataclass
+class _Past:
+    """What the look-back buffer keeps of one main-camera frame: enough to carry a camera found later back to it."""
+
+    result: FrameCalibration
+    motion: np.ndarray | None  # image motion (flow px) from the previous frame to this one
+    ev: object | None  # line evidence, when it was computed on this frame
 
 
 class TrackingCalibrator:
@@ -61,11 +75,15 @@ class TrackingCalibrator:
         self.motion = MotionEstimator(max_points=200, min_inliers=15, ransac_px=0.7)
         self.cuts = CutDetector(cfg.cut_threshold)
         self.filter = CameraFilter(cfg.smoothing, cfg.gate_px, cfg.max_rejects)
-        self.camera_position: np.ndarray | None = None  # of the last camera found from nothing (m)
         self.reset()
 
     def reset(self) -> None:
-        """Forget the camera (new video)."""
+        """Forget the camera and its position (new video)."""
+        self.camera_position: np.ndarray | None = None  # of the main camera, once found on a well-determined frame
+        self.search_fails = 0  # failed searches from nothing in a row (the wait before the next one doubles)
+        self.past: deque[_Past] = deque(maxlen=max(0, int(self.cfg.lookback)))
+        self.revised: list[FrameCalibration] = []
+        self._found = False
         self.H: np.ndarray | None = None  # working-resolution homography of the last frame
         self.usable = False
         self.since_refine = 0
@@ -81,6 +99,13 @@ class TrackingCalibrator:
         self.cuts.reset()
         self.filter.reset()
 
+    def revisions(self) -> list[FrameCalibration]:
+        """Calibrations of earlier frames revised since the last call (a camera found at a frame is carried back by
+        camera motion over the unusable frames before it, up to ``lookback`` frames); the caller replaces its
+        rows for those frames."""
+        out, self.revised = self.revised, []
+        return out
+
     def _lose(self) -> None:
         self.wait_init = 0
         self.H = None
@@ -94,8 +119,56 @@ class TrackingCalibrator:
         """Calibrate one BGR frame (frames must come in order); ``boxes`` are person boxes xyxy in its pixels.
 
         ``hint_H`` (pitch m -> px of ``image``), when given, replaces the search from nothing whenever the tracker
-        has to (re-)initialise; it is refined on the lines like any other start.
+        has to (re-)initialise; it is refined on the lines like any other start. Earlier frames may be revised
+        afterwards: see :meth:`revisions`.
         """
+        self._found, self._M, self._ev = False, None, None
+        res = self._update(image, frame, t, boxes, hint_H)
+        if res.shot != "main" or res.cut:
+            self.past.clear()
+        if res.shot == "main" and self.past.maxlen:
+            if self._found and self.H is not None and self.usable:
+                self._backfill(image.shape[:2])
+            self.past.append(_Past(res, self._M, self._ev if not res.usable else None))
+        return res
+
+    def _backfill(self, shape: tuple[int, int]) -> None:
+        """Carry the camera just found back over the buffered unusable frames by their camera motion."""
+        cfg = self.cfg
+        h0, w0 = shape
+        ws = int(cfg.work_width)
+        hs = max(16, int(round(h0 * ws / w0)))
+        fw = min(int(cfg.flow_width), ws)
+        fh = max(16, int(round(h0 * fw / w0)))
+        S = resize_matrix(ws / w0, hs / h0)
+        F = resize_matrix(ws / fw, hs / fh)
+        Finv = np.linalg.inv(F)
+        Sinv = np.linalg.inv(S)
+        H = self.H.copy()
+        M = self._M
+        for past in reversed(self.past):
+            if M is None or past.result.usable:
+                break
+            H = np.linalg.inv(F @ M @ Finv) @ H
+            H /= H[2, 2]
+            method = cfg.method + "+back"
+            if past.ev is not None and self.camera_position is not None:
+                r, _ = refine_ptz(H, self.camera_position, past.ev, self.model_xy, taus=PTZ_TAUS, position_prior=4.0)
+                a = agreement(H, past.ev, self.pitch, tol_px=1.5)
+                if a.contradicted:
+                    break
+                if np.isfinite(r.residual) and interior_shift(H, r.H, past.ev.shape) < cfg.gate_px:
+                    H = r.H
+            old = past.result
+            Ho = Sinv @ H
+            past.result = FrameCalibration(old.frame, old.t, "main", Ho / Ho[2, 2], method, usable=True, cut=old.cut)
+            self.revised.append(past.result)
+            M = past.motion
+            if old.cut:
+                break
+
+    def _update(self, image: np.ndarray, frame: int, t: float, boxes: np.ndarray | None,
+                hint_H: np.ndarray | None) -> FrameCalibration:
         cfg = self.cfg
         h0, w0 = image.shape[:2]
         ws = int(cfg.work_width)
@@ -112,6 +185,8 @@ class TrackingCalibrator:
         feats = shot_features(grass_t, field_t, None, boxes, h0)
         shot = classify_shot(feats, cfg.min_grass_share, cfg.closeup_person_height)
         method = cfg.method
+        if cut:
+            self.search_fails = 0
         if cut or self.other_frames >= OTHER_RECHECK:
             self.segment_shot, self.other_frames = None, 0
         if shot == "main" and self.segment_shot is not None:
@@ -127,9 +202,11 @@ class TrackingCalibrator:
         if cut:
             self._lose()
             self.motion.reset()
+            self.search_fails = 0
         gray = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
         players_t = boxes_mask((fh, fw), boxes, fw / w0)
         M, _ = self.motion.update(gray, cv2.bitwise_not(players_t))
+        self._M = M
         H_pred = None
         force_refine = False
         if self.H is not None:
@@ -157,6 +234,7 @@ class TrackingCalibrator:
         field = cv2.resize(field_t, (ws, hs), interpolation=cv2.INTER_NEAREST)
         players = boxes_mask((hs, ws), boxes, ws / w0)
         ev = line_evidence(small, hsv, grass_mask(hsv), players, field, tau=100.0)
+        self._ev = ev
         self.since_refine = 0
         res: RefineResult | None = None
         if reinit:
@@ -164,10 +242,15 @@ class TrackingCalibrator:
             if res is None:
                 if H_pred is None:
                     if hint_H is None:
-                        self.wait_init = int(cfg.init_retry)
+                        # back-off: the wait before the next search doubles with every failure in a row
+                        wait = (int(cfg.init_retry) + 1) * 2 ** min(self.search_fails, 10) - 1
+                        self.wait_init = min(wait, int(cfg.max_retry_wait))
+                        self.search_fails += 1
                     return FrameCalibration(frame, t, self.segment_shot or shot, None, method, cut=cut)
                 reinit = False  # keep tracking when a scheduled re-initialisation fails
             else:
+                self._found = H_pred is None
+                self.search_fails = 0
                 self.since_init = 0
                 self.filter.reset()
                 self.H, self.last = res.H, res
@@ -216,6 +299,11 @@ class TrackingCalibrator:
         ok = (a.precision >= cfg.min_precision and a.recall >= cfg.min_recall and r.inliers >= cfg.min_inliers
               and r.residual / scale <= cfg.max_residual)
         if self.camera_position is not None and cfg.method == "lines":
+            # a pan / tilt / zoom of the known camera cannot slide along directions the lines leave free: the
+            # evidence there is checks it where it lies (a faint or blurred line missing is no contradiction)
+            ok = ok or self._ptz_supported(a, r, scale)
+            enough = a.contradicted  # fail only on contradiction; otherwise hold until max_unverified
+        if self.camera_position is not None and cfg.method == "lines":
             # the main camera pans, tilts and zooms but does not move: a homography that implies another
             # position (or no real camera) has slid along a direction the visible lines leave free
             h, w = ev.shape
@@ -234,6 +322,11 @@ class TrackingCalibrator:
             return True
         self._verified(False)
         return False
+
+    def _ptz_supported(self, a: Agreement, r: RefineResult, scale: float) -> bool:
+        return bool(not a.contradicted and a.near_recall >= 0.75 and a.recall >= self.cfg.min_recall
+                    and a.precision >= 0.35 and r.inliers >= PTZ_MIN_INLIERS
+                    and r.residual / scale <= self.cfg.max_residual)
 
     def _initialise(self, image: np.ndarray, ev, S: np.ndarray, hint_H: np.ndarray | None = None
                     ) -> RefineResult | None:
@@ -262,6 +355,15 @@ class TrackingCalibrator:
         if not (cfg.method == "lines" or self.keypoints is None):
             return None
         ir = None
+        if self.camera_position is not None and cfg.method == "lines":
+            # the main camera's position is known: only its pan, tilt and zoom are searched
+            pr = search_ptz(ev, self.camera_position, self.pitch, k=max(3, cfg.init_candidates // 2))
+            if pr is not None and self._accept_ptz(pr, scale):
+                return pr.refined
+            main_sim, end_sim = dictionary.similarities(ev.lines, self.pitch)
+            if end_sim > main_sim + END_MARGIN:
+                self.segment_shot = "other"
+            return None
         if self.camera_position is not None:  # after a cut: the same camera is the most likely
             ir = initialise(ev, self.pitch, k=max(3, cfg.init_candidates // 2),
                             prior_position=tuple(self.camera_position))
@@ -280,6 +382,10 @@ class TrackingCalibrator:
             return None
         self.camera_position = ir.position
         return ir.refined
+
+    def _accept_ptz(self, pr: PTZResult, scale: float) -> bool:
+        a, r = pr.agreement, pr.refined
+        return bool(self._ptz_supported(a, r, scale) and a.recall >= 0.6)
 
     def _accept(self, ir: InitResult, scale: float) -> bool:
         cfg = self.cfg

@@ -11,6 +11,9 @@ import numpy as np
 from cv.calibration.lines import LineEvidence
 from cv.pitch import DEFAULT_PITCH, PitchModel
 
+NEAR_PX = 8  # band (working px) around the projected model in which evidence must lie on the model
+NEAR_MIN_PX = 60  # evidence pixels in that band needed to call the model contradicted
+
 _RUNS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
 
 
@@ -68,6 +71,15 @@ class Agreement:
     recall: float  # share of the line evidence that lies on the projected model
     points: int  # visible model points
     evidence: int  # line-evidence pixels
+    near: int = 0  # line-evidence pixels within ``NEAR_PX`` of the projected model
+    near_recall: float = 0.0  # share of those on the model (within the tolerance): low when the model is off
+
+    @property
+    def contradicted(self) -> bool:
+        """The model lands off the evidence: evidence runs close beside it rather than on it, or most evidence
+        is unexplained. Absent evidence (a faint or blurred line) is no contradiction."""
+        return bool((self.near >= NEAR_MIN_PX and self.near_recall < 0.6)
+                    or (self.evidence >= 4 * NEAR_MIN_PX and self.recall < 0.3))
 
     @property
     def f1(self) -> float:
@@ -96,12 +108,17 @@ def agreement(H: np.ndarray, ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH
         ui = ui[first]
     npts = len(ui)
     precision = float(np.mean(ev.dist[ui[:, 1], ui[:, 0]] <= tol_px)) if npts else 0.0
+    near, near_recall = 0, 0.0
     if n_ev:
         m = model_mask(H, (h, w), pitch, thickness=int(2 * tol_px) + 1)
-        recall = cv2.countNonZero(cv2.bitwise_and(ev.lines, m)) / n_ev
+        on = cv2.countNonZero(cv2.bitwise_and(ev.lines, m))
+        recall = on / n_ev
+        band = model_mask(H, (h, w), pitch, thickness=2 * NEAR_PX + 1)
+        near = cv2.countNonZero(cv2.bitwise_and(ev.lines, band))
+        near_recall = on / near if near else 0.0
     else:
         recall = 0.0
-    return Agreement(precision, float(recall), npts, n_ev)
+    return Agreement(precision, float(recall), npts, n_ev, int(near), float(near_recall))
 
 
 def plausible_main_camera(position: np.ndarray | None, pitch: PitchModel = DEFAULT_PITCH) -> bool:

@@ -1,0 +1,104 @@
+"""Search of a pan-tilt-zoom camera at a known position.
+
+Once the main camera's position is known (from any well-determined frame of the video), every later search for it
+has three unknowns (pan, tilt, zoom) instead of six: a bank of poses at exactly that position is rendered once,
+the frame's line evidence picks the most similar few, and each is aligned with the lines with the position held
+(:func:`cv.calibration.ptz.refine_ptz`). Much cheaper than the search from nothing, and well posed on narrow shots
+(a piece of the centre circle and one line) where a free homography is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cv.calibration import dictionary
+from cv.calibration.lines import LineEvidence, RefineResult, model_points
+from cv.calibration.ptz import refine_ptz
+from cv.calibration.verify import Agreement, agreement
+from cv.pitch import DEFAULT_PITCH, PitchModel
+
+PTZ_INIT_TAUS = (30.0, 20.0, 12.0, 8.0, 5.0, 3.0, 3.0)
+HOLD = 1e4  # position prior: the camera stays where it is
+
+
+@dataclass
+class PTZBank:
+    """Poses of one camera position: unit feature vectors (C, D), homographies at feature size (C, 3, 3) and
+    pose parameters (C, 6)."""
+
+    position: np.ndarray
+    feats: np.ndarray
+    H: np.ndarray
+    params: np.ndarray
+    size: tuple[int, int]
+
+
+_PTZ_BANKS: dict[tuple, PTZBank] = {}
+
+
+def ptz_bank(position: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAULT_PITCH) -> PTZBank:
+    """The bank of pan / tilt / zoom poses at ``position`` (kept in memory per position rounded to 0.5 m)."""
+    pos = tuple(float(v) for v in np.round(np.asarray(position, dtype=float) * 2) / 2)
+    key = (pos, fw, fh, pitch.length, pitch.width)
+    if key in _PTZ_BANKS:
+        return _PTZ_BANKS[key]
+    Hs, params = dictionary._grid(pos, dictionary.HFOVS, 0.0, dictionary.PAN_MAX, fw, fh, pitch)
+    Hs, params = np.concatenate(Hs), np.concatenate(params)
+    feats = np.empty((len(Hs), fw * fh), np.float32)
+    for hf in np.unique(params[:, 5]):
+        sel = np.flatnonzero(params[:, 5] == hf)
+        sp = float(np.clip(0.2 * hf / dictionary.HFOVS[0], 0.2, 1.0))
+        feats[sel] = dictionary.render_features(Hs[sel], fw, fh, pitch, spacing=sp)
+    keep = np.linalg.norm(feats, axis=1) > 0.5
+    bank = PTZBank(np.asarray(pos), np.ascontiguousarray(feats[keep]), Hs[keep], params[keep], (fw, fh))
+    if len(_PTZ_BANKS) > 8:
+        _PTZ_BANKS.clear()
+    _PTZ_BANKS[key] = bank
+    return bank
+
+
+@dataclass
+class PTZResult:
+    """The best pan / tilt / zoom of the known camera for one frame."""
+
+    refined: RefineResult
+    agreement: Agreement
+    similarity: float
+
+
+def search_ptz(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAULT_PITCH, k: int = 6
+               ) -> PTZResult | None:
+    """The pan / tilt / zoom at ``position`` (m) that best explains ``ev`` (working px); None without evidence."""
+    h, w = ev.shape
+    if ev.line_share <= 0:
+        return None
+    fw, fh = dictionary.feature_size((h, w))
+    bank = ptz_bank(position, fw, fh, pitch)
+    q = dictionary.query_features(ev.lines, fw, fh)
+    sims = bank.feats @ q
+    pool = min(200, len(sims))
+    top = np.argpartition(-sims, pool - 1)[:pool]
+    top = top[np.argsort(-sims[top])]
+    S = np.array([[w / fw, 0, 0.5 * w / fw - 0.5], [0, h / fh, 0.5 * h / fh - 0.5], [0, 0, 1.0]])
+    chosen: list[int] = []
+    for i in top:
+        if any(dictionary._same(bank.params[i], bank.params[j]) for j in chosen):
+            continue
+        chosen.append(int(i))
+        if len(chosen) >= k:
+            break
+    mp = model_points(pitch)
+    C = bank.position
+    best: PTZResult | None = None
+    for i in chosen:
+        H0 = S @ bank.H[i]
+        r, _ = refine_ptz(H0 / H0[2, 2], C, ev, mp, taus=PTZ_INIT_TAUS, ridge_iters=2, position_prior=HOLD)
+        if not np.isfinite(r.residual):
+            continue
+        a = agreement(r.H, ev, pitch, tol_px=1.5)
+        res = PTZResult(r, a, float(sims[i]))
+        if best is None or a.f1 > best.agreement.f1:
+            best = res
+    return best
