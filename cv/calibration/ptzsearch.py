@@ -102,3 +102,41 @@ def search_ptz(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAU
         if best is None or a.f1 > best.agreement.f1:
             best = res
     return best
+
+
+def fit_end_camera(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 4
+                   ) -> tuple[Agreement, np.ndarray] | None:
+    """The best fit of a camera behind a goal (a replay camera) to ``ev``: its agreement and position (m).
+
+    The bank's behind-the-goal poses most similar to the evidence are aligned with the lines as cameras whose
+    position may move (weakly held); a clear fit there means the frame is not from the main camera.
+    """
+    h, w = ev.shape
+    if ev.line_share <= 0:
+        return None
+    fw, fh = dictionary.feature_size((h, w))
+    bank = dictionary.get_bank(fw, fh, pitch)
+    idx = np.flatnonzero(bank.end)
+    if not len(idx):
+        return None
+    sims = bank.feats[idx] @ dictionary.query_features(ev.lines, fw, fh)
+    order = idx[np.argsort(-sims)[:100]]
+    S = np.array([[w / fw, 0, 0.5 * w / fw - 0.5], [0, h / fh, 0.5 * h / fh - 0.5], [0, 0, 1.0]])
+    chosen: list[int] = []
+    for i in order:
+        if not any(dictionary._same(bank.params[i], bank.params[j]) for j in chosen):
+            chosen.append(int(i))
+        if len(chosen) >= k:
+            break
+    mp = model_points(pitch)
+    best = None
+    for i in chosen:
+        H0 = S @ bank.H[i]
+        r, pos = refine_ptz(H0 / H0[2, 2], bank.params[i, :3], ev, mp, taus=PTZ_INIT_TAUS, ridge_iters=1,
+                            position_prior=0.05)
+        if not np.isfinite(r.residual):
+            continue
+        a = agreement(r.H, ev, pitch, tol_px=1.5)
+        if best is None or a.f1 > best[0].f1:
+            best = (a, pos)
+    return best

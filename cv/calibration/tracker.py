@@ -32,7 +32,7 @@ from cv.calibration.lines import (
 )
 from cv.calibration.motion import MotionEstimator
 from cv.calibration.ptz import refine_ptz
-from cv.calibration.ptzsearch import PTZResult, search_ptz
+from cv.calibration.ptzsearch import PTZResult, fit_end_camera, search_ptz
 from cv.calibration.verify import Agreement, agreement, end_camera, plausible_main_camera
 from cv.pitch import PitchModel
 from cv.shots import CutDetector, classify_shot, shot_features
@@ -44,6 +44,8 @@ MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot ve
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
 END_MARGIN = -0.02  # a frame matching a behind-the-goal pose about as well as any main pose is "other"
 OTHER_RECHECK = 10  # frames after which a shot settled as "other" without a cut is looked at again
+END_CHECK_FRAMES = 24  # frames after a camera was found during which replays are looked for
+END_MIN_F1 = 0.6  # agreement of a behind-the-goal camera fit that marks a frame as a replay
 PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the known camera to count
 
 
@@ -187,7 +189,10 @@ class TrackingCalibrator:
         method = cfg.method
         if cut:
             self.search_fails = 0
-        if cut or self.other_frames >= OTHER_RECHECK:
+        # a settled "other" shot is looked at again after a cut, after OTHER_RECHECK frames, or on a near-cut (the
+        # end of a replay's wipe transition)
+        if cut or self.other_frames >= OTHER_RECHECK or (self.segment_shot == "other"
+                                                         and self.cuts.last_distance > 0.6 * cfg.cut_threshold):
             self.segment_shot, self.other_frames = None, 0
         if shot == "main" and self.segment_shot is not None:
             shot = self.segment_shot
@@ -269,6 +274,10 @@ class TrackingCalibrator:
             self.H = H
             if accepted:
                 self.last = res
+                if self._replay(ev):
+                    self.segment_shot = "other"
+                    self._lose()
+                    return FrameCalibration(frame, t, "other", None, method, cut=cut)
                 if not self._verify(ev, res, ws / w0):
                     if self.fails >= cfg.verify_fails:
                         self._lose()
@@ -323,6 +332,16 @@ class TrackingCalibrator:
         self._verified(False)
         return False
 
+    def _replay(self, ev) -> bool:
+        """Shortly after the camera was found: does a camera behind a goal explain the frame as well (a replay
+        that began with a gradual transition instead of a cut)?"""
+        if self.since_init > END_CHECK_FRAMES or self.camera_position is None or self.cfg.method != "lines":
+            return False
+        a = agreement(self.H, ev, self.pitch, tol_px=1.5)
+        fit = fit_end_camera(ev, self.pitch)
+        return bool(fit is not None and fit[0].f1 >= END_MIN_F1 and end_camera(fit[1], self.pitch)
+                    and fit[0].f1 > a.f1 - 0.1)
+
     def _ptz_supported(self, a: Agreement, r: RefineResult, scale: float) -> bool:
         return bool(not a.contradicted and a.near_recall >= 0.75 and a.recall >= self.cfg.min_recall
                     and a.precision >= 0.35 and r.inliers >= PTZ_MIN_INLIERS
@@ -358,6 +377,12 @@ class TrackingCalibrator:
         if self.camera_position is not None and cfg.method == "lines":
             # the main camera's position is known: only its pan, tilt and zoom are searched
             pr = search_ptz(ev, self.camera_position, self.pitch, k=max(3, cfg.init_candidates // 2))
+            # a clear fit by a camera behind a goal, better than the known camera's: a replay
+            fit = fit_end_camera(ev, self.pitch)
+            if (fit is not None and fit[0].f1 >= END_MIN_F1 and end_camera(fit[1], self.pitch)
+                    and (pr is None or fit[0].f1 > pr.agreement.f1 - 0.1)):
+                self.segment_shot = "other"
+                return None
             if pr is not None and self._accept_ptz(pr, scale):
                 return pr.refined
             main_sim, end_sim = dictionary.similarities(ev.lines, self.pitch)

@@ -1,0 +1,65 @@
+"""Calibration at a known camera position: pan-tilt-zoom search, cameras carried back, back-off of failed searches."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from cv.calibration import CalibrationConfig, build_calibrator
+from cv.calibration.lines import line_evidence, resize_matrix
+from cv.calibration.ptzsearch import search_ptz
+from cv.camera import Camera
+from tests.cv.calib_render import error_m, render
+
+W, H = 960, 540
+POS = (2.0, -70.0, 24.0)
+
+
+def test_ptz_search_finds_a_narrow_view_at_the_known_position():
+    # a narrow view of a piece of the centre circle and the halfway line: underdetermined for a free homography
+    c = Camera(position=POS, width=W, height=H, focal=2600.0).look_at((-4.0, 3.0, 0.0))
+    img, Ht, _ = render(c, seed=6, players=0)
+    small = cv2.resize(img, (640, 360), interpolation=cv2.INTER_AREA)
+    ev = line_evidence(small, tau=100.0)
+    pr = search_ptz(ev, np.array(POS) + np.array([1.0, -2.0, 1.0]))  # position known to a few metres
+    assert pr is not None and pr.agreement.f1 > 0.8 and not pr.agreement.contradicted
+    S = resize_matrix(640 / W, 360 / H)
+    err = error_m(S @ Ht, pr.refined.H, 640, 360, step=1.0)
+    assert np.median(err) < 0.3
+
+
+def test_a_camera_found_later_is_carried_back_over_the_frames_before():
+    base = Camera(position=POS, width=W, height=H, focal=1500.0)
+    cams = [base.look_at((float(x), 6.0, 0.0)) for x in np.linspace(-20.0, -12.0, 8)]
+    cal = build_calibrator(CalibrationConfig(refine_every=2))
+    cal.wait_init = 100  # as after failed searches: no search on the first frames
+    rng = np.random.default_rng(7)
+    truth, got = [], {}
+    for i, c in enumerate(cams):
+        img, Ht, boxes = render(c, seed=2, rng=rng)
+        truth.append(Ht)
+        res = cal.update(img, frame=i, t=i / 25, boxes=boxes, hint_H=Ht if i == 6 else None)
+        got[i] = res
+        for r in cal.revisions():
+            got[r.frame] = r
+        if i < 6:
+            assert not res.usable
+    assert all(got[i].usable and got[i].H is not None for i in range(8))
+    assert all(got[i].method.endswith("+back") for i in range(6))
+    for i in range(8):
+        assert np.median(error_m(truth[i], got[i].H, W, H)) < 0.3
+
+
+def test_failed_searches_back_off_exponentially():
+    rng = np.random.default_rng(0)
+    grass = np.clip(rng.normal(0, 6, (H, W, 1)) + np.array([45, 125, 55]), 0, 255).astype(np.uint8)
+    cal = build_calibrator(CalibrationConfig(init_retry=2, max_retry_wait=12))
+    searched = []
+    for i in range(40):
+        before = cal.wait_init
+        res = cal.update(grass, frame=i, t=i / 25)
+        assert res.shot == "main" and not res.usable
+        if before == 0:
+            searched.append(i)
+    # waits of 2, 5, 11, then 12 frames
+    assert searched[:5] == [0, 3, 9, 21, 34]
