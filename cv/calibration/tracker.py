@@ -335,10 +335,11 @@ class TrackingCalibrator:
     def _replay(self, ev) -> bool:
         """Shortly after the camera was found: does a camera behind a goal explain the frame as well (a replay
         that began with a gradual transition instead of a cut)?"""
-        if self.since_init > END_CHECK_FRAMES or self.camera_position is None or self.cfg.method != "lines":
-            return False
+        if (self.since_init > END_CHECK_FRAMES or self.camera_position is None or self.cfg.method != "lines"
+                or (self.since_init // max(1, self.cfg.refine_every)) % 2 == 0):
+            return False  # checked on every other re-alignment only
         a = agreement(self.H, ev, self.pitch, tol_px=1.5)
-        fit = fit_end_camera(ev, self.pitch)
+        fit = fit_end_camera(ev, self.pitch, k=3)
         return bool(fit is not None and fit[0].f1 >= END_MIN_F1 and end_camera(fit[1], self.pitch)
                     and fit[0].f1 > a.f1 - 0.1)
 
