@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -129,6 +130,39 @@ class _Checkpoint:
             pass
 
 
+class _DelayLine:
+    """A bounded FIFO of per-frame work whose calibration may still be revised."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(0, size)
+        self.items: deque[list] = deque()
+
+    def push(self, f: int, t: float, det: sv.Detections, img: np.ndarray, row: dict) -> list[tuple]:
+        self.items.append([f, t, det, img, row])
+        out = []
+        while len(self.items) > self.size:
+            out.append(tuple(self.items.popleft()))
+        return out
+
+    def revise(self, frame: int, row: dict) -> None:
+        for item in self.items:
+            if item[0] == frame:
+                item[4] = row
+                return
+
+    def drain(self) -> list[tuple]:
+        out = [tuple(i) for i in self.items]
+        self.items.clear()
+        return out
+
+
+def _calib_row(res) -> dict:
+    H = res.H
+    return {"shot": res.shot, "calib_method": res.method, "calib_residual": res.residual,
+            "calib_inliers": res.inliers, "usable": bool(res.usable and H is not None),
+            "homography": None if H is None else np.asarray(H, float).reshape(9).tolist()}
+
+
 def _split_by_frame(table: pa.Table) -> dict[int, sv.Detections]:
     if table.num_rows == 0:
         return {}
@@ -231,6 +265,23 @@ def process_video(
     expected = reader.expected_frames
     if progress:
         progress("start", 0, expected)
+    # Frames wait in a short delay line before tracking, so that a camera the calibrator finds a little
+    # later (and carries back over earlier frames) reaches the tracker and the frames table.
+    lookback = int(getattr(cfg.calibration, "lookback", 0) or 0) if calibrator is not None else 0
+    delay = _DelayLine(lookback)
+
+    def _emit(item: tuple) -> None:
+        f, t, det, img, row = item
+        frames_rows["frame"].append(f)
+        frames_rows["t"].append(t)
+        for key in ("shot", "calib_method", "calib_residual", "calib_inliers", "homography", "usable"):
+            frames_rows[key].append(row[key])
+        if tracker is not None:
+            t0 = time.perf_counter()
+            H = np.asarray(row["homography"], float).reshape(3, 3) if row["usable"] else None
+            tracker.update(frame=f, t=t, detections=det, homography=H, usable=bool(row["usable"]), image=img)
+            timing["track"] += time.perf_counter() - t0
+
     it = iter(batches)
     while True:
         t0 = time.perf_counter()
@@ -258,30 +309,18 @@ def process_video(
         for k, f in enumerate(frames):
             t = float(batch.t[k])
             img = host_images[k]
-            H, usable = None, False
             t0 = time.perf_counter()
             if calibrator is not None:
                 res = calibrator.update(img, frame=f, t=t, boxes=dets[k].xyxy if len(dets[k]) else None)
-                H, usable = res.H, bool(res.usable)
-                frames_rows["shot"].append(res.shot)
-                frames_rows["calib_method"].append(res.method)
-                frames_rows["calib_residual"].append(res.residual)
-                frames_rows["calib_inliers"].append(res.inliers)
+                row = _calib_row(res)
+                for rev in getattr(calibrator, "revisions", lambda: [])():
+                    delay.revise(int(rev.frame), _calib_row(rev))
             else:
-                frames_rows["shot"].append("unknown")
-                frames_rows["calib_method"].append(None)
-                frames_rows["calib_residual"].append(None)
-                frames_rows["calib_inliers"].append(None)
+                row = {"shot": "unknown", "calib_method": None, "calib_residual": None, "calib_inliers": None,
+                       "homography": None, "usable": False}
             timing["calibrate"] += time.perf_counter() - t0
-            frames_rows["frame"].append(f)
-            frames_rows["t"].append(t)
-            frames_rows["homography"].append(None if H is None else np.asarray(H, float).reshape(9).tolist())
-            frames_rows["usable"].append(usable)
-            if tracker is not None:
-                t0 = time.perf_counter()
-                tracker.update(frame=f, t=t, detections=dets[k], homography=H if usable else None, usable=usable,
-                               image=img)
-                timing["track"] += time.perf_counter() - t0
+            for item in delay.push(f, t, dets[k], img, row):
+                _emit(item)
         n_frames += len(frames)
         n_det += sum(len(d) for d in dets)
         if since_flush >= cfg.job.chunk_frames:
@@ -290,6 +329,8 @@ def process_video(
         if progress:
             progress("advance", len(frames), expected)
     ckpt.flush()
+    for item in delay.drain():
+        _emit(item)
     if n_frames == 0:
         why = reader.stopped or "no frames in the requested range"
         raise InputError(f"{video}: no frame could be decoded ({why})")
