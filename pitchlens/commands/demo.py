@@ -41,12 +41,11 @@ def demo(
                   f"in {res.seconds:.1f} s; store: {store}")
     console.print(f"\n[bold]SQL[/]: {' '.join(DEMO_SQL.split())}  (? = 'demo')")
     write_result(query(DEMO_SQL, store=store, params=["demo"]), "table", None, console=console)
-    try:
-        from pitchlens.evaluation import evaluate, print_report
-    except ImportError:
-        return
+    from pitchlens.commands.eval import report_table
+    from pitchlens.evaluation import evaluate
+
     console.print("\n[bold]Accuracy against the synthetic ground truth[/]")
-    print_report(evaluate(clip_dir / "truth", store, "demo"), console=console)
+    console.print(report_table(evaluate(clip_dir / "truth", store, "demo"), "demo"))
 
 
 def register(app: typer.Typer) -> None:
