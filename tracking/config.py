@@ -82,6 +82,11 @@ class TeamConfig:
     min_samples: int = 3  # tracks with fewer colour samples get their team from the stitched track or none
     gk_goal_dist: float = 25.0  # m; a colour outlier whose mean |x| is this close to a goal line is a goalkeeper
     outlier_factor: float = 2.5  # colour outlier: farther from both team centres than this times the spread
+    outlier_min_lab: float = 6.0  # floor of that spread (scaled Lab units)
+    lab_l_weight: float = 0.3  # weight of Lab lightness against a/b in the colour distance (shadows change L)
+    weight_cap: float = 50.0  # a track's weight in the clustering: its colour samples, capped at this
+    role_keep_share: float = 0.85  # detector goalkeeper/referee votes at least this share: kept whatever the colour
+    special_vote_share: float = 0.1  # a colour outlier's goalkeeper+referee votes from this share decide its role
     home_rule: str = "left"  # "left": the team defending -x (centroid x < 0) in the first usable frames is home
 
 

@@ -57,37 +57,146 @@ def cluster_two(colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels.astype(int), centres
 
 
+def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40,
+               iters: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two colour clusters that ignore outliers (referees, goalkeepers, badly cropped tracks).
+
+    Trimmed weighted 2-means: a point farther than ``trim`` from both centres costs ``trim**2`` and does not move
+    the centres. Every pair of the ``max_seeds`` heaviest points seeds one run; the run of least trimmed cost wins,
+    so the split depends neither on the input order nor on which team wears which colour, and a single far
+    colour (a referee) cannot take a cluster of its own. Returns (labels (N,) in {0, 1}, distances to the nearest
+    centre (N,), centres (2, D)).
+    """
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
+    n = len(x)
+    if n < 2:
+        c = np.vstack([x[:1], x[:1]]) if n else np.zeros((2, x.shape[1] if x.ndim == 2 else 3))
+        return np.zeros(n, int), np.zeros(n), c
+    seeds = np.argsort(-w, kind="stable")[:max_seeds]
+    best = (np.inf, None)
+    t2 = trim * trim
+    for a in range(len(seeds)):
+        for b in range(a + 1, len(seeds)):
+            c = np.vstack([x[seeds[a]], x[seeds[b]]])
+            if np.allclose(c[0], c[1]):
+                continue
+            for _ in range(iters):
+                d2 = ((x[:, None] - c[None]) ** 2).sum(axis=2)
+                lab = np.argmin(d2, axis=1)
+                inl = d2[np.arange(n), lab] <= t2
+                newc = c.copy()
+                for k in (0, 1):
+                    m = inl & (lab == k)
+                    if m.any():
+                        newc[k] = np.average(x[m], axis=0, weights=w[m])
+                if np.allclose(newc, c):
+                    break
+                c = newc
+            d2 = ((x[:, None] - c[None]) ** 2).sum(axis=2)
+            lab = np.argmin(d2, axis=1)
+            dmin = d2[np.arange(n), lab]
+            if (lab == 0).sum() == 0 or (lab == 1).sum() == 0:
+                continue
+            cost = float((w * np.minimum(dmin, t2)).sum())
+            # ties (symmetric seeds): keep the first, which is order-independent up to the label swap
+            if cost < best[0] - 1e-9:
+                best = (cost, c)
+    c = best[1]
+    if c is None:
+        lab, c = cluster_two(x)
+        return lab, np.linalg.norm(x - c[lab], axis=1), c
+    # canonical label order (lexicographic on the centres) so that swapping kits swaps nothing but names
+    if tuple(c[1]) < tuple(c[0]):
+        c = c[::-1]
+    d = np.linalg.norm(x[:, None] - c[None], axis=2)
+    lab = np.argmin(d, axis=1)
+    return lab.astype(int), d[np.arange(n), lab], c
+
+
+def colour_features(lab: np.ndarray, cfg: TeamConfig) -> np.ndarray:
+    """Lab colours (N, 3) scaled for clustering: lightness weighted by ``lab_l_weight`` (shadows change it most)."""
+    x = np.asarray(lab, dtype=float).reshape(-1, 3).copy()
+    x[:, 0] *= cfg.lab_l_weight
+    return x
+
+
+def _special_role(tr: TrackSummary, cfg: TeamConfig) -> str | None:
+    """Goalkeeper or referee from the detector's votes alone, None when they do not decide."""
+    tot = sum(tr.votes.values())
+    gk, ref = tr.votes.get("goalkeeper", 0.0), tr.votes.get("referee", 0.0)
+    if tot <= 0 or (gk + ref) < cfg.special_vote_share * tot:
+        return None
+    if gk >= 2.0 * ref:
+        return "goalkeeper"
+    if ref >= 2.0 * gk:
+        return "referee"
+    return None
+
+
 def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.ndarray, rows_x: np.ndarray,
                        rows_id: np.ndarray) -> tuple[dict[int, str], dict[int, str | None]]:
     """Role and team per track id.
 
-    ``rows_*`` are the output rows (time, pitch x, track id) used to name the teams and place goalkeepers.
+    Shirt colours decide first: a track whose colour lies within a team cluster is a player of that team (unless
+    the detector called it goalkeeper or referee on at least ``role_keep_share`` of its votes); a colour outlier
+    is a goalkeeper or a referee, by the detector's goalkeeper/referee votes when they are clear, else by its
+    position (within ``gk_goal_dist`` of a goal line: goalkeeper), else like the nearest decided outlier colour.
+    Tracks without colour keep the detector's vote. ``rows_*`` are the output rows (time, pitch x, track id)
+    used to name the teams and place goalkeepers.
     """
     roles = {tr.track_id: role_vote(tr.votes) for tr in tracks}
     teams: dict[int, str | None] = {tr.track_id: None for tr in tracks}
     coloured = [tr for tr in tracks if tr.samples >= cfg.min_samples and np.isfinite(tr.lab).all()]
-    players = [tr for tr in coloured if roles[tr.track_id] == "player"]
-    if len(players) < 2:
+    if len(coloured) < 2:
         return roles, teams
-    labels, centres = cluster_two(np.array([tr.lab for tr in players]))
-    # spread of the team clusters: median distance of members to their centre
-    dists = np.linalg.norm(np.array([tr.lab for tr in players]) - centres[labels], axis=1)
-    spread = max(float(np.median(dists)), 4.0)
+    x = colour_features(np.array([tr.lab for tr in coloured]), cfg)
+    w = np.minimum(np.array([tr.samples for tr in coloured], float), cfg.weight_cap)
+    labels, dist, centres = robust_two(x, w, cfg.outlier_min_lab * cfg.outlier_factor)
+    inl = dist <= cfg.outlier_min_lab * cfg.outlier_factor
+    spread = max(float(np.median(dist[inl])) if inl.any() else 0.0, cfg.outlier_min_lab)
+    thr = cfg.outlier_factor * spread
     cluster_of: dict[int, int] = {}
-    for tr in coloured:
-        dc = np.linalg.norm(centres - tr.lab, axis=1)
-        k = int(np.argmin(dc))
-        role = roles[tr.track_id]
-        if role == "player" and dc[k] > cfg.outlier_factor * spread and dc[k] > 15.0:
-            near_goal = np.isfinite(tr.mean_x) and abs(tr.mean_x) > HALF_LENGTH - cfg.gk_goal_dist
-            roles[tr.track_id] = "goalkeeper" if near_goal else "referee"
-            continue
-        if role == "player":
-            cluster_of[tr.track_id] = k
-    # tracks without enough colour samples: nearest centre if they have any colour at all
+    outliers: list[int] = []
+    for i, tr in enumerate(coloured):
+        voted = roles[tr.track_id]
+        share = tr.votes.get(voted, 0.0) / max(sum(tr.votes.values()), 1e-9)
+        if voted != "player" and share >= cfg.role_keep_share:
+            continue  # the detector is sure: keep its goalkeeper / referee
+        if dist[i] <= thr:
+            roles[tr.track_id] = "player"
+            cluster_of[tr.track_id] = int(labels[i])
+        else:
+            outliers.append(i)
+    # colour outliers: votes, then position, then the nearest decided outlier colour
+    undecided = []
+    for i in outliers:
+        tr = coloured[i]
+        role = _special_role(tr, cfg)
+        if role is None and np.isfinite(tr.mean_x):
+            role = "goalkeeper" if abs(tr.mean_x) > HALF_LENGTH - cfg.gk_goal_dist else "referee"
+        if role is None:
+            undecided.append(i)
+        else:
+            roles[tr.track_id] = role
+    decided = [i for i in outliers if i not in undecided]
+    for i in undecided:
+        tr = coloured[i]
+        if decided:
+            dd = [np.linalg.norm(x[i] - x[j]) for j in decided]
+            j = decided[int(np.argmin(dd))]
+            roles[tr.track_id] = roles[coloured[j].track_id] if min(dd) <= thr else "referee"
+        else:
+            roles[tr.track_id] = "referee"
+    # tracks without enough colour samples: nearest centre when within the team spread, else the detector's vote
     for tr in tracks:
-        if tr.track_id not in cluster_of and roles[tr.track_id] == "player" and np.isfinite(tr.lab).all():
-            cluster_of[tr.track_id] = int(np.argmin(np.linalg.norm(centres - tr.lab, axis=1)))
+        if tr.track_id in cluster_of or roles[tr.track_id] != "player" or not np.isfinite(tr.lab).all():
+            continue
+        if any(tr is c for c in coloured):
+            continue
+        d = np.linalg.norm(centres - colour_features(tr.lab, cfg)[0], axis=1)
+        if d.min() <= thr:
+            cluster_of[tr.track_id] = int(np.argmin(d))
     # name the clusters: "home" has the smaller outfield centroid x early on
     names = _name_clusters(cluster_of, rows_t, rows_x, rows_id, cfg)
     for tid, k in cluster_of.items():

@@ -1,0 +1,147 @@
+"""Re-run only the tracking stage on processed benchmark clips and score it.
+
+Reads a match's ``detections`` and ``frames`` (homography, usable) from a processed store, decodes the clip's
+images, feeds :class:`tracking.MatchTracker` exactly as the job runner does, commits the tracks into a copy of the
+store and scores them with :func:`pitchlens.evaluation.evaluate`. Also reports role accuracy (player-frames
+matched to truth within 2 m, main camera) and per-track team/role against truth.
+
+Usage::
+
+    nice -n 10 .venv/bin/python bench/tracking_replay.py --clips 9001 9002 --verbose
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import supervision as sv
+from scipy.optimize import linear_sum_assignment
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cv.video import VideoReader  # noqa: E402
+from pitchlens.config import load_config  # noqa: E402
+from pitchlens.evaluation import evaluate  # noqa: E402
+from pitchlens.schema import TRACKS, conform  # noqa: E402
+from pitchlens.store import Store  # noqa: E402
+from tracking import MatchTracker  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+KEYS = ("team_accuracy", "role_accuracy", "idf1_pitch", "hota_pitch", "ball_err_median_m", "ball_seen_share")
+
+
+def _detections(store: Store, match_id: str) -> dict[int, sv.Detections]:
+    t = store.read("detections", match_id)
+    frames = t.column("frame").to_numpy()
+    xyxy = np.stack([t.column(c).to_numpy(zero_copy_only=False) for c in ("x1", "y1", "x2", "y2")], 1)
+    conf = t.column("conf").to_numpy(zero_copy_only=False)
+    names = np.array(t.column("cls").to_pylist(), dtype=object)
+    out = {}
+    for f in np.unique(frames):
+        m = frames == f
+        out[int(f)] = sv.Detections(xyxy=xyxy[m].astype(np.float32), confidence=conf[m].astype(np.float32),
+                                    class_id=np.zeros(int(m.sum()), int), data={"class_name": names[m]})
+    return out
+
+
+def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str) -> tuple[dict, dict]:
+    """Track one match again; returns (tracks columns, frames-by-index rows)."""
+    cfg = load_config().tracking
+    dets = _detections(store, match_id)
+    fr = store.read("frames", match_id).to_pydict()
+    rows = {int(f): (h, bool(u)) for f, h, u in zip(fr["frame"], fr["homography"], fr["usable"], strict=True)}
+    reader = VideoReader(clip_dir / "clip.mp4")
+    tracker = MatchTracker(cfg, fps=reader.info.fps)
+    empty = sv.Detections.empty()
+    empty.data["class_name"] = np.zeros(0, dtype=object)
+    for f, t, img in reader:
+        if f not in rows:
+            continue
+        h, usable = rows[f]
+        H = np.asarray(h, float).reshape(3, 3) if usable and h is not None else None
+        tracker.update(frame=f, t=t, detections=dets.get(f, empty), homography=H, usable=usable, image=img)
+    cols = tracker.finish()
+    n = len(cols["frame"])
+    out_store.commit(match_id, {"tracks": conform({"match_id": [match_id] * n, **cols}, TRACKS)}, replace=False)
+    return cols, tracker
+
+
+def role_report(truth_dir: Path, cols: dict, verbose: bool) -> float:
+    """Role accuracy over matched person-frames, and per-track truth majority when verbose."""
+    obj = pq.read_table(truth_dir / "objects.parquet").to_pandas()
+    fr = pq.read_table(truth_dir / "frames.parquet").to_pandas()
+    main = set(fr.loc[fr["shot"] == "main", "frame"].astype(int))
+    people = obj[obj["role"] != "ball"]
+    tr_role = np.asarray(cols["role"], dtype=object)
+    keep = tr_role != "ball"
+    frame, tid = cols["frame"][keep], cols["track_id"][keep]
+    x, y = cols["x"][keep], cols["y"][keep]
+    role, team = tr_role[keep], np.asarray(cols["team"], dtype=object)[keep]
+    ok = tot = 0
+    per: dict[int, list] = {}
+    by_f = {f: g for f, g in people.groupby("frame")}
+    for f in np.unique(frame):
+        if int(f) not in main or f not in by_f:
+            continue
+        g = by_f[f]
+        s = (frame == f) & np.isfinite(x)
+        if not s.any():
+            continue
+        d = np.hypot(g["x"].to_numpy()[:, None] - x[s][None], g["y"].to_numpy()[:, None] - y[s][None])
+        r, c = linear_sum_assignment(np.where(d < 2.0, d, 1e6))
+        for i, j in zip(r, c, strict=True):
+            if d[i, j] >= 2.0:
+                continue
+            tot += 1
+            ok += g["role"].iloc[i] == role[s][j]
+            per.setdefault(int(tid[s][j]), []).append((int(g["object_id"].iloc[i]), g["role"].iloc[i],
+                                                        g["team"].iloc[i], role[s][j], team[s][j]))
+    if verbose:
+        for k in sorted(per):
+            v = per[k]
+            ids, cnt = np.unique([a[0] for a in v], return_counts=True)
+            best = v[[a[0] for a in v].index(ids[np.argmax(cnt)])]
+            print(f"   track {k:3d} n={len(v):3d} truth id {best[0]:3d} {best[1]:10s} {str(best[2]):5s} "
+                  f"-> {best[3]:10s} {best[4]}  (purity {cnt.max() / len(v):.2f})")
+    return ok / tot if tot else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clips", nargs="+", type=int, default=[9001, 9002, 9003, 9004, 9005, 9006])
+    ap.add_argument("--store", default=str(ROOT / "out" / "store"))
+    ap.add_argument("--copy", default="/tmp/tracking_replay_store")
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    src = Path(a.store)
+    dst = Path(a.copy)
+    if not dst.exists():
+        shutil.copytree(src, dst)
+    store, out_store = Store(src), Store(dst)
+    res = {}
+    for c in a.clips:
+        clip = ROOT / "out" / f"clip-{c}-10s"
+        mid = f"bench-{c}"
+        t0 = time.perf_counter()
+        cols, _ = replay(clip, store, out_store, mid)
+        ev = evaluate(clip / "truth", out_store, mid)
+        ev["role_accuracy"] = role_report(clip / "truth", cols, a.verbose)
+        res[c] = ev
+        print(f"{c}: " + "  ".join(f"{k}={ev.get(k) if ev.get(k) is None else round(ev[k], 3)}" for k in KEYS)
+              + f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    print("| clip | " + " | ".join(KEYS) + " |")
+    print("|---" * (len(KEYS) + 1) + "|")
+    for c, ev in res.items():
+        print(f"| {c} | " + " | ".join("-" if ev.get(k) is None else f"{ev[k]:.3f}" for k in KEYS) + " |")
+    means = [np.nanmean([np.nan if ev.get(k) is None else ev[k] for ev in res.values()]) for k in KEYS]
+    print("| mean | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+
+
+if __name__ == "__main__":
+    main()
