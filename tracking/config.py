@@ -83,6 +83,9 @@ class TeamConfig:
     gk_goal_dist: float = 25.0  # m; a colour outlier whose mean |x| is this close to a goal line is a goalkeeper
     outlier_factor: float = 2.5  # colour outlier: farther from both team centres than this times the spread
     outlier_min_lab: float = 6.0  # floor of that spread (scaled Lab units)
+    colour_std_min: float = 3.0  # floor of a team's per-axis colour std (scaled Lab units)
+    outlier_z: float = 3.5  # colour outlier: normalised distance (per-axis team std) to its team above this
+    outlier_min_samples: int = 5  # tracks with fewer colour samples join the nearest team, never an outlier
     lab_l_weight: float = 0.3  # weight of Lab lightness against a/b in the colour distance (shadows change L)
     weight_cap: float = 50.0  # a track's weight in the clustering: its colour samples, capped at this
     role_keep_share: float = 0.85  # detector goalkeeper/referee votes at least this share: kept whatever the colour

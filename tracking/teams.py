@@ -152,10 +152,24 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
         return roles, teams
     x = colour_features(np.array([tr.lab for tr in coloured]), cfg)
     w = np.minimum(np.array([tr.samples for tr in coloured], float), cfg.weight_cap)
-    labels, dist, centres = robust_two(x, w, cfg.outlier_min_lab * cfg.outlier_factor)
-    inl = dist <= cfg.outlier_min_lab * cfg.outlier_factor
+    trim = cfg.outlier_min_lab * cfg.outlier_factor
+    labels, dist, centres = robust_two(x, w, trim)
+    inl = dist <= trim
     spread = max(float(np.median(dist[inl])) if inl.any() else 0.0, cfg.outlier_min_lab)
     thr = cfg.outlier_factor * spread
+    # per-team, per-axis spread (kits vary in lightness with shadows far more than in hue), each track measured
+    # against its team without itself (a referee in the cluster must not widen it); few-sample tracks never
+    # become outliers
+    sig = np.full((len(x), 3), cfg.colour_std_min)
+    for k in (0, 1):
+        m = np.flatnonzero(inl & (labels == k))
+        for i in np.flatnonzero(labels == k):
+            others = m[m != i]
+            if len(others) >= 3:
+                sig[i] = np.maximum(x[others].std(axis=0), cfg.colour_std_min)
+    z = np.linalg.norm((x - centres[labels]) / sig, axis=1)
+    few = np.array([tr.samples < cfg.outlier_min_samples for tr in coloured])
+    dist = np.where((z > cfg.outlier_z) & ~few, np.inf, np.where(few, np.minimum(dist, thr), dist))
     cluster_of: dict[int, int] = {}
     outliers: list[int] = []
     for i, tr in enumerate(coloured):
