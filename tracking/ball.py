@@ -39,6 +39,9 @@ class BallTracker:
         self._hyps: list[list] = []  # chains of candidates away from the track: (frame, t, box, conf, z, R)
         self._hyp_space: str | None = None
         self.rec: list[tuple] = []  # (frame, t, box x1 y1 x2 y2, x, y, provenance code)
+        # screen spots of ball candidates: [u, v, t_first, t_last, hits, ground xy at first usable hit (2,), static]
+        self._spots: list[list] = []
+        self.static_dropped = 0
 
     def _candidates(self, xyxy: np.ndarray, H: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         c = self.cfg
@@ -108,6 +111,8 @@ class BallTracker:
         conf = np.asarray(conf, float).reshape(-1)
         keep = conf >= c.min_conf
         xyxy, conf = xyxy[keep], conf[keep]
+        keep = self._not_static(t, xyxy, H)
+        xyxy, conf = xyxy[keep], conf[keep]
         if self.kf is not None and (space != self.space or t - self.t_last > c.max_lost_s):
             self.kf = None  # restart: different space or lost too long
         if space != self._hyp_space:
@@ -150,6 +155,38 @@ class BallTracker:
             else:
                 uv, xy = p, (np.nan, np.nan)
             self.rec.append((frame, t, uv[0] - 3, uv[1] - 6, uv[0] + 3, uv[1], xy[0], xy[1], 1, np.nan, np.nan))
+
+    def _not_static(self, t: float, xyxy: np.ndarray, H: np.ndarray | None) -> np.ndarray:
+        """Mask of candidates that are not screen-fixed: a "ball" that keeps its pixel position while the camera
+        moves (its ground point shifts on the pitch) is a graphic or a mark on the glass, not the ball."""
+        c = self.cfg
+        self._spots = [s for s in self._spots if t - s[3] <= c.static_forget_s]
+        keep = np.ones(len(xyxy), bool)
+        if len(xyxy) == 0:
+            return keep
+        uv = box_centres(xyxy)
+        ground = image_to_pitch(H, uv) if H is not None else np.full((len(uv), 2), np.nan)
+        for i, (u, v) in enumerate(uv):
+            spot = None
+            for s in self._spots:
+                if abs(s[0] - u) <= c.static_px and abs(s[1] - v) <= c.static_px:
+                    spot = s
+                    break
+            if spot is None:
+                self._spots.append([u, v, t, t, 1, ground[i].copy(), False])
+                continue
+            spot[3] = t
+            spot[4] += 1
+            if not np.isfinite(spot[5]).all():
+                spot[5] = ground[i].copy()
+            if not spot[6] and spot[4] >= c.static_frames:
+                moved = np.isfinite(ground[i]).all() and np.isfinite(spot[5]).all() and \
+                    float(np.linalg.norm(ground[i] - spot[5])) >= c.static_pitch_m
+                spot[6] = bool(moved or t - spot[2] >= c.static_s)
+            if spot[6]:
+                keep[i] = False
+                self.static_dropped += 1
+        return keep
 
     def _grow_hypotheses(self, frame: int, t: float, xyxy: np.ndarray, conf: np.ndarray, H: np.ndarray | None,
                          space: str) -> list | None:
