@@ -179,7 +179,7 @@ class BallTracker:
             spot[4] += 1
             if not np.isfinite(spot[5]).all():
                 spot[5] = ground[i].copy()
-            if not spot[6] and spot[4] >= c.static_frames:
+            if not spot[6] and spot[4] >= c.static_frames and t - spot[2] >= c.static_min_s:
                 moved = np.isfinite(ground[i]).all() and np.isfinite(spot[5]).all() and \
                     float(np.linalg.norm(ground[i] - spot[5])) >= c.static_pitch_m
                 spot[6] = bool(moved or t - spot[2] >= c.static_s)

@@ -65,6 +65,7 @@ class BallConfig:
     redetect_after: int = 1  # call the re-detection hook after this many frames without a candidate
     static_px: float = 3.0  # ball candidates within this many pixels of an earlier one share a screen spot
     static_frames: int = 10  # a spot hit this often is screen-fixed (a graphic) once the camera has moved ...
+    static_min_s: float = 1.5  # ... and first hit at least this long ago (a ball the camera follows stays put briefly)
     static_pitch_m: float = 1.0  # ... so far that the spot's ground point shifted this much (m) ...
     static_s: float = 3.0  # ... or once hit over this long without a usable homography
     static_forget_s: float = 2.0  # a spot not hit for this long is forgotten
