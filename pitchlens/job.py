@@ -8,6 +8,7 @@ re-detecting the frames already done. The match lands in the store in one atomic
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -80,6 +81,7 @@ class _Checkpoint:
     def __init__(self, store: Store, match_id: str, key: dict) -> None:
         self.dir = store.root / "_work" / match_id
         self.key = key
+        self._lock_fh = _job_lock(store.root / "_work" / f".{match_id}.job.lock", match_id)
         meta = self.dir / "job.json"
         try:
             old = json.loads(meta.read_text()) if meta.exists() else None
@@ -122,8 +124,17 @@ class _Checkpoint:
         os.replace(tmp, path)
         self._pending, self._pending_frames = [], []
 
+    def close(self) -> None:
+        """Release the job lock (the checkpoint files stay for a resume)."""
+        if self._lock_fh is not None:
+            self._lock_fh.close()
+            self._lock_fh = None
+
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+        lock = self.dir.parent / f".{self.dir.name}.job.lock"
+        lock.unlink(missing_ok=True)
+        self.close()
         try:
             self.dir.parent.rmdir()  # the _work folder, when no other job is running
         except OSError:
@@ -161,6 +172,19 @@ def _calib_row(res) -> dict:
     return {"shot": res.shot, "calib_method": res.method, "calib_residual": res.residual,
             "calib_inliers": res.inliers, "usable": bool(res.usable and H is not None),
             "homography": None if H is None else np.asarray(H, float).reshape(9).tolist()}
+
+
+def _job_lock(path: Path, match_id: str):
+    """Hold an exclusive lock for the job on ``match_id``; a second job on the same match is refused."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        where = path.parent.parent
+        raise StoreError(f"{where}: match {match_id} is being processed by another job right now") from None
+    return fh
 
 
 def _split_by_frame(table: pa.Table) -> dict[int, sv.Detections]:
@@ -253,125 +277,128 @@ def process_video(
     key = {"sha256": sha, "config": cfg.hash(), "start": start, "end": end, "stride": stride,
            "version": __version__}
     ckpt = _Checkpoint(st, match_id, key)
-    calibrator = _optional_calibrator(cfg)
-    tracker = _optional_tracker(cfg, info.fps / stride)
-
-    timing = {"decode": 0.0, "detect": 0.0, "calibrate": 0.0, "track": 0.0}
-    frames_rows: dict[str, list] = {k: [] for k in ("frame", "t", "shot", "homography", "calib_method",
-                                                    "calib_residual", "calib_inliers", "usable")}
-    det_tables: list[pa.Table] = []
-    n_frames = n_det = resumed = 0
-    since_flush = 0
-    expected = reader.expected_frames
-    if progress:
-        progress("start", 0, expected)
-    # Frames wait in a short delay line before tracking, so that a camera the calibrator finds a little
-    # later (and carries back over earlier frames) reaches the tracker and the frames table.
-    lookback = int(getattr(cfg.calibration, "lookback", 0) or 0) if calibrator is not None else 0
-    delay = _DelayLine(lookback)
-
-    def _emit(item: tuple) -> None:
-        f, t, det, img, row = item
-        frames_rows["frame"].append(f)
-        frames_rows["t"].append(t)
-        for key in ("shot", "calib_method", "calib_residual", "calib_inliers", "homography", "usable"):
-            frames_rows[key].append(row[key])
-        if tracker is not None:
-            t0 = time.perf_counter()
-            H = np.asarray(row["homography"], float).reshape(3, 3) if row["usable"] else None
-            tracker.update(frame=f, t=t, detections=det, homography=H, usable=bool(row["usable"]), image=img)
-            timing["track"] += time.perf_counter() - t0
-
-    it = iter(batches)
-    while True:
-        t0 = time.perf_counter()
-        batch = next(it, None)
-        timing["decode"] += time.perf_counter() - t0
-        if batch is None:
-            break
-        on_device = not isinstance(batch.images, np.ndarray)
-        host_images = batch.numpy() if on_device else batch.images
-        frames = [int(f) for f in batch.frames]
-        todo = [k for k, f in enumerate(frames) if f not in ckpt.done_frames]
-        dets: list[sv.Detections] = [ckpt.done.get(f, empty_detections()) for f in frames]
-        resumed += len(frames) - len(todo)
-        if todo:
-            t0 = time.perf_counter()
-            fresh = detector(batch.images[todo])
-            timing["detect"] += time.perf_counter() - t0
-            for k, d in zip(todo, fresh, strict=False):
-                dets[k] = d
-            new_frames = [frames[k] for k in todo]
-            ckpt.add(_detections_table(match_id, new_frames, [float(batch.t[k]) for k in todo],
-                                       [dets[k] for k in todo]), new_frames)
-            since_flush += len(todo)
-        det_tables.append(_detections_table(match_id, frames, batch.t.tolist(), dets))
-        for k, f in enumerate(frames):
-            t = float(batch.t[k])
-            img = host_images[k]
-            t0 = time.perf_counter()
-            if calibrator is not None:
-                res = calibrator.update(img, frame=f, t=t, boxes=dets[k].xyxy if len(dets[k]) else None)
-                row = _calib_row(res)
-                for rev in getattr(calibrator, "revisions", lambda: [])():
-                    delay.revise(int(rev.frame), _calib_row(rev))
-            else:
-                row = {"shot": "unknown", "calib_method": None, "calib_residual": None, "calib_inliers": None,
-                       "homography": None, "usable": False}
-            timing["calibrate"] += time.perf_counter() - t0
-            for item in delay.push(f, t, dets[k], img, row):
-                _emit(item)
-        n_frames += len(frames)
-        n_det += sum(len(d) for d in dets)
-        if since_flush >= cfg.job.chunk_frames:
-            ckpt.flush()
-            since_flush = 0
-        if progress:
-            progress("advance", len(frames), expected)
-    ckpt.flush()
-    for item in delay.drain():
-        _emit(item)
-    if n_frames == 0:
-        why = reader.stopped or "no frames in the requested range"
-        raise InputError(f"{video}: no frame could be decoded ({why})")
-
-    t0 = time.perf_counter()
-    tracks_table = None
-    tables: dict[str, pa.Table] = {}
-    if tracker is not None:
-        from pitchlens.schema import TRACKS
-
-        cols = tracker.finish()
-        n = len(cols.get("frame", []))
-        tracks_table = conform({"match_id": [match_id] * n, **cols}, TRACKS)
-        tables["tracks"] = tracks_table
-    timing["track"] += time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if tracks_table is not None:
-        tables.update(_optional_tactics(tracks_table, match_id, info.fps / stride, cfg))
-    timing["tactics"] = time.perf_counter() - t0
-
-    why = reader.check_complete()
-    status = "complete" if why is None else f"partial: {why}"
-    decoded_t = reader.last_t or 0.0
-    first_t = frames_rows["t"][0]
-    n_fr = len(frames_rows["frame"])
-    tables["frames"] = conform({"match_id": [match_id] * n_fr, **frames_rows}, FRAMES)
-    tables["detections"] = pa.concat_tables(det_tables) if det_tables else DETECTIONS.empty_table()
-    tables["matches"] = conform({
-        "match_id": [match_id], "source": [str(video.resolve())], "source_sha256": [sha], "fps": [info.fps],
-        "width": [info.width], "height": [info.height], "frames": [n_frames],
-        "duration": [decoded_t - first_t + 1.0 / info.fps * stride],
-        "pipeline_version": [__version__], "config_hash": [cfg.hash()],
-        "processed_at": [datetime.now(timezone.utc)], "status": [status],
-    }, MATCHES)
-    t0 = time.perf_counter()
     try:
-        st.commit(match_id, tables, replace=True)
-    except OSError as e:
-        raise StoreError(f"{st.root}: cannot write match {match_id} ({e.strerror or e})") from e
-    timing["store"] = time.perf_counter() - t0
-    ckpt.remove()
-    return ProcessResult(match_id=match_id, frames=n_frames, detections=n_det,
-                         tracks=0 if tracks_table is None else tracks_table.num_rows, status=status,
-                         seconds=time.perf_counter() - t_start, stage_seconds=timing, resumed_frames=resumed)
+        calibrator = _optional_calibrator(cfg)
+        tracker = _optional_tracker(cfg, info.fps / stride)
+
+        timing = {"decode": 0.0, "detect": 0.0, "calibrate": 0.0, "track": 0.0}
+        frames_rows: dict[str, list] = {k: [] for k in ("frame", "t", "shot", "homography", "calib_method",
+                                                        "calib_residual", "calib_inliers", "usable")}
+        det_tables: list[pa.Table] = []
+        n_frames = n_det = resumed = 0
+        since_flush = 0
+        expected = reader.expected_frames
+        if progress:
+            progress("start", 0, expected)
+        # Frames wait in a short delay line before tracking, so that a camera the calibrator finds a little
+        # later (and carries back over earlier frames) reaches the tracker and the frames table.
+        lookback = int(getattr(cfg.calibration, "lookback", 0) or 0) if calibrator is not None else 0
+        delay = _DelayLine(lookback)
+
+        def _emit(item: tuple) -> None:
+            f, t, det, img, row = item
+            frames_rows["frame"].append(f)
+            frames_rows["t"].append(t)
+            for key in ("shot", "calib_method", "calib_residual", "calib_inliers", "homography", "usable"):
+                frames_rows[key].append(row[key])
+            if tracker is not None:
+                t0 = time.perf_counter()
+                H = np.asarray(row["homography"], float).reshape(3, 3) if row["usable"] else None
+                tracker.update(frame=f, t=t, detections=det, homography=H, usable=bool(row["usable"]), image=img)
+                timing["track"] += time.perf_counter() - t0
+
+        it = iter(batches)
+        while True:
+            t0 = time.perf_counter()
+            batch = next(it, None)
+            timing["decode"] += time.perf_counter() - t0
+            if batch is None:
+                break
+            on_device = not isinstance(batch.images, np.ndarray)
+            host_images = batch.numpy() if on_device else batch.images
+            frames = [int(f) for f in batch.frames]
+            todo = [k for k, f in enumerate(frames) if f not in ckpt.done_frames]
+            dets: list[sv.Detections] = [ckpt.done.get(f, empty_detections()) for f in frames]
+            resumed += len(frames) - len(todo)
+            if todo:
+                t0 = time.perf_counter()
+                fresh = detector(batch.images[todo])
+                timing["detect"] += time.perf_counter() - t0
+                for k, d in zip(todo, fresh, strict=False):
+                    dets[k] = d
+                new_frames = [frames[k] for k in todo]
+                ckpt.add(_detections_table(match_id, new_frames, [float(batch.t[k]) for k in todo],
+                                           [dets[k] for k in todo]), new_frames)
+                since_flush += len(todo)
+            det_tables.append(_detections_table(match_id, frames, batch.t.tolist(), dets))
+            for k, f in enumerate(frames):
+                t = float(batch.t[k])
+                img = host_images[k]
+                t0 = time.perf_counter()
+                if calibrator is not None:
+                    res = calibrator.update(img, frame=f, t=t, boxes=dets[k].xyxy if len(dets[k]) else None)
+                    row = _calib_row(res)
+                    for rev in getattr(calibrator, "revisions", lambda: [])():
+                        delay.revise(int(rev.frame), _calib_row(rev))
+                else:
+                    row = {"shot": "unknown", "calib_method": None, "calib_residual": None, "calib_inliers": None,
+                           "homography": None, "usable": False}
+                timing["calibrate"] += time.perf_counter() - t0
+                for item in delay.push(f, t, dets[k], img, row):
+                    _emit(item)
+            n_frames += len(frames)
+            n_det += sum(len(d) for d in dets)
+            if since_flush >= cfg.job.chunk_frames:
+                ckpt.flush()
+                since_flush = 0
+            if progress:
+                progress("advance", len(frames), expected)
+        ckpt.flush()
+        for item in delay.drain():
+            _emit(item)
+        if n_frames == 0:
+            why = reader.stopped or "no frames in the requested range"
+            raise InputError(f"{video}: no frame could be decoded ({why})")
+
+        t0 = time.perf_counter()
+        tracks_table = None
+        tables: dict[str, pa.Table] = {}
+        if tracker is not None:
+            from pitchlens.schema import TRACKS
+
+            cols = tracker.finish()
+            n = len(cols.get("frame", []))
+            tracks_table = conform({"match_id": [match_id] * n, **cols}, TRACKS)
+            tables["tracks"] = tracks_table
+        timing["track"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if tracks_table is not None:
+            tables.update(_optional_tactics(tracks_table, match_id, info.fps / stride, cfg))
+        timing["tactics"] = time.perf_counter() - t0
+
+        why = reader.check_complete()
+        status = "complete" if why is None else f"partial: {why}"
+        decoded_t = reader.last_t or 0.0
+        first_t = frames_rows["t"][0]
+        n_fr = len(frames_rows["frame"])
+        tables["frames"] = conform({"match_id": [match_id] * n_fr, **frames_rows}, FRAMES)
+        tables["detections"] = pa.concat_tables(det_tables) if det_tables else DETECTIONS.empty_table()
+        tables["matches"] = conform({
+            "match_id": [match_id], "source": [str(video.resolve())], "source_sha256": [sha], "fps": [info.fps],
+            "width": [info.width], "height": [info.height], "frames": [n_frames],
+            "duration": [decoded_t - first_t + 1.0 / info.fps * stride],
+            "pipeline_version": [__version__], "config_hash": [cfg.hash()],
+            "processed_at": [datetime.now(timezone.utc)], "status": [status],
+        }, MATCHES)
+        t0 = time.perf_counter()
+        try:
+            st.commit(match_id, tables, replace=True)
+        except OSError as e:
+            raise StoreError(f"{st.root}: cannot write match {match_id} ({e.strerror or e})") from e
+        timing["store"] = time.perf_counter() - t0
+        ckpt.remove()
+        return ProcessResult(match_id=match_id, frames=n_frames, detections=n_det,
+                             tracks=0 if tracks_table is None else tracks_table.num_rows, status=status,
+                             seconds=time.perf_counter() - t_start, stage_seconds=timing, resumed_frames=resumed)
+    finally:
+        ckpt.close()

@@ -93,3 +93,20 @@ def test_device_backend_gives_the_same_match(tmp_path, small_clip, yolo_weights)
     assert fa == fb
     da, db = Store(tmp_path / "a").read("detections", "m"), Store(tmp_path / "b").read("detections", "m")
     assert abs(da.num_rows - db.num_rows) <= max(3, 0.1 * da.num_rows)
+
+
+def test_a_second_job_on_the_same_match_is_refused(tmp_path, small_clip, yolo_weights):
+    import pytest
+
+    from pitchlens.errors import StoreError
+    from pitchlens.job import _Checkpoint
+
+    st = Store(tmp_path).ensure()
+    held = _Checkpoint(st, "m", {"k": 1})
+    try:
+        with pytest.raises(StoreError, match="being processed by another job"):
+            process_video(small_clip, _cfg(yolo_weights), store=tmp_path, match_id="m")
+    finally:
+        held.close()
+    res = process_video(small_clip, _cfg(yolo_weights), store=tmp_path, match_id="m")  # free again
+    assert res.frames == 30
