@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cv.video import VideoReader  # noqa: E402
 from pitchlens.config import load_config  # noqa: E402
 from pitchlens.evaluation import evaluate  # noqa: E402
+from pitchlens.job import detections_by_frame  # noqa: E402
 from pitchlens.schema import TRACKS, conform  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
 from tracking import MatchTracker  # noqa: E402
@@ -37,17 +38,7 @@ KEYS = ("team_accuracy", "role_accuracy", "idf1_pitch", "hota_pitch", "ball_err_
 
 
 def _detections(store: Store, match_id: str) -> dict[int, sv.Detections]:
-    t = store.read("detections", match_id)
-    frames = t.column("frame").to_numpy()
-    xyxy = np.stack([t.column(c).to_numpy(zero_copy_only=False) for c in ("x1", "y1", "x2", "y2")], 1)
-    conf = t.column("conf").to_numpy(zero_copy_only=False)
-    names = np.array(t.column("cls").to_pylist(), dtype=object)
-    out = {}
-    for f in np.unique(frames):
-        m = frames == f
-        out[int(f)] = sv.Detections(xyxy=xyxy[m].astype(np.float32), confidence=conf[m].astype(np.float32),
-                                    class_id=np.zeros(int(m.sum()), int), data={"class_name": names[m]})
-    return out
+    return detections_by_frame(store.read("detections", match_id))
 
 
 def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str) -> tuple[dict, dict]:

@@ -135,12 +135,12 @@ class DeviceVideoReader(VideoReader):
                     y, u, v, fmt = _planes(frame, dev)
                     buf.append((i, t, y, u, v))
                     if len(buf) == size:
-                        yield _device_batch(buf, frame, fmt)
+                        yield _device_batch(buf, fmt)
                         buf = []
             except (av.error.FFmpegError, ValueError) as e:
                 self.stopped = f"decode error after {self.decoded} frames at t={self.last_t or 0:.2f}s: {_short(e)}"
             if buf:
-                yield _device_batch(buf, None, fmt)
+                yield _device_batch(buf, fmt)
 
 
 def _planes(frame, dev):
@@ -166,7 +166,7 @@ def _planes(frame, dev):
     return y, u, v, (standard, full)
 
 
-def _device_batch(buf, _frame, fmt) -> DeviceBatch:
+def _device_batch(buf, fmt) -> DeviceBatch:
     import torch
 
     standard, full = fmt

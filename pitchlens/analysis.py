@@ -14,16 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pitchlens.errors import ConfigError, InputError
-from pitchlens.schema import (
-    FORMATION_ROLES,
-    FORMATIONS,
-    POSSESSION,
-    PRESSING,
-    PRESSING_1S,
-    SHAPE,
-    SHAPE_WINDOWS,
-    conform,
-)
+from pitchlens.schema import TABLES, conform
 from tactics.config import TacticsConfig, tactics_config_from_mapping
 from tactics.formation import detect_formation
 from tactics.frames import FrameData, build_frames
@@ -31,15 +22,7 @@ from tactics.match import TABLE_NAMES, analyse_frames
 from tactics.possession import compute_possession, possession_sequences
 from tactics.pressing import pressing_matrices as _pressing_matrices
 
-SCHEMAS: dict[str, pa.Schema] = {
-    "possession": POSSESSION,
-    "pressing": PRESSING,
-    "pressing_1s": PRESSING_1S,
-    "formations": FORMATIONS,
-    "formation_roles": FORMATION_ROLES,
-    "shape": SHAPE,
-    "shape_windows": SHAPE_WINDOWS,
-}
+SCHEMAS: dict[str, pa.Schema] = {name: TABLES[name] for name in TABLE_NAMES}
 _NEEDED = ("frame", "t", "track_id", "role", "team", "x", "y")
 
 TracksLike = pa.Table | Mapping[str, Any] | Any  # pandas.DataFrame too

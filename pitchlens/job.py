@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import supervision as sv
 
@@ -101,7 +102,7 @@ class _Checkpoint:
             frames = np.array(table.schema.metadata.get(b"frames", b"").decode().split(","), dtype=object)
             frame_list = [int(f) for f in frames if f]
             self.done_frames.update(frame_list)
-            by_frame = _split_by_frame(table)
+            by_frame = detections_by_frame(table)
             for f in frame_list:
                 self.done[f] = by_frame.get(f, empty_detections())
         self._pending: list[pa.Table] = []
@@ -171,7 +172,7 @@ def _calib_row(res) -> dict:
     H = res.H
     return {"shot": res.shot, "calib_method": res.method, "calib_residual": res.residual,
             "calib_inliers": res.inliers, "usable": bool(res.usable and H is not None),
-            "homography": None if H is None else np.asarray(H, float).reshape(9).tolist()}
+            "H": None if H is None else np.asarray(H, float).reshape(3, 3)}
 
 
 def _job_lock(path: Path, match_id: str):
@@ -187,22 +188,22 @@ def _job_lock(path: Path, match_id: str):
     return fh
 
 
-def _split_by_frame(table: pa.Table) -> dict[int, sv.Detections]:
+def detections_by_frame(table: pa.Table) -> dict[int, sv.Detections]:
+    """A ``detections`` table (store schema) as one ``sv.Detections`` per frame (one sort, no per-frame scan)."""
     if table.num_rows == 0:
         return {}
+    table = table.sort_by("frame")
     frames = table.column("frame").to_numpy()
     xyxy = np.stack([table.column(c).to_numpy(zero_copy_only=False) for c in ("x1", "y1", "x2", "y2")], 1)
-    conf = table.column("conf").to_numpy(zero_copy_only=False)
+    xyxy = xyxy.astype(np.float32)
+    conf = table.column("conf").to_numpy(zero_copy_only=False).astype(np.float32)
     names = np.array(table.column("cls").to_pylist(), dtype=object)
-    out = {}
-    for f in np.unique(frames):
-        m = frames == f
-        out[int(f)] = sv.Detections(
-            xyxy=xyxy[m].astype(np.float32), confidence=conf[m].astype(np.float32),
-            class_id=np.array([CLASSES.index(n) for n in names[m]], dtype=int),
-            data={"class_name": names[m]},
-        )
-    return out
+    class_id = np.array([CLASSES.index(n) for n in names], dtype=int)
+    starts = np.flatnonzero(np.r_[True, frames[1:] != frames[:-1]])
+    ends = np.r_[starts[1:], len(frames)]
+    return {int(frames[a]): sv.Detections(xyxy=xyxy[a:b], confidence=conf[a:b], class_id=class_id[a:b],
+                                          data={"class_name": names[a:b]})
+            for a, b in zip(starts, ends, strict=True)}
 
 
 def _detections_table(match_id: str, frames: list[int], ts: list[float], dets: list[sv.Detections]) -> pa.Table:
@@ -299,11 +300,12 @@ def process_video(
             f, t, det, img, row = item
             frames_rows["frame"].append(f)
             frames_rows["t"].append(t)
-            for key in ("shot", "calib_method", "calib_residual", "calib_inliers", "homography", "usable"):
+            for key in ("shot", "calib_method", "calib_residual", "calib_inliers", "usable"):
                 frames_rows[key].append(row[key])
+            frames_rows["homography"].append(None if row["H"] is None else row["H"].reshape(9).tolist())
             if tracker is not None:
                 t0 = time.perf_counter()
-                H = np.asarray(row["homography"], float).reshape(3, 3) if row["usable"] else None
+                H = row["H"] if row["usable"] else None
                 tracker.update(frame=f, t=t, detections=det, homography=H, usable=bool(row["usable"]), image=img)
                 timing["track"] += time.perf_counter() - t0
 
@@ -326,11 +328,14 @@ def process_video(
                 timing["detect"] += time.perf_counter() - t0
                 for k, d in zip(todo, fresh, strict=False):
                     dets[k] = d
+            table = _detections_table(match_id, frames, batch.t.tolist(), dets)
+            det_tables.append(table)
+            if todo:
                 new_frames = [frames[k] for k in todo]
-                ckpt.add(_detections_table(match_id, new_frames, [float(batch.t[k]) for k in todo],
-                                           [dets[k] for k in todo]), new_frames)
+                if len(todo) < len(frames):  # part of the batch was resumed: checkpoint only the new frames
+                    table = table.filter(pc.is_in(table.column("frame"), pa.array(new_frames, pa.int64())))
+                ckpt.add(table, new_frames)
                 since_flush += len(todo)
-            det_tables.append(_detections_table(match_id, frames, batch.t.tolist(), dets))
             for k, f in enumerate(frames):
                 t = float(batch.t[k])
                 img = host_images[k]
@@ -342,7 +347,7 @@ def process_video(
                         delay.revise(int(rev.frame), _calib_row(rev))
                 else:
                     row = {"shot": "unknown", "calib_method": None, "calib_residual": None, "calib_inliers": None,
-                           "homography": None, "usable": False}
+                           "H": None, "usable": False}
                 timing["calibrate"] += time.perf_counter() - t0
                 for item in delay.push(f, t, dets[k], img, row):
                     _emit(item)

@@ -7,7 +7,6 @@ import sys
 import time
 import types
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -119,15 +118,6 @@ def _vanished_file(e: BaseException) -> bool:
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
-
-
-def table_names() -> list[str]:
-    """The views every store connection has."""
-    return list(TABLES)
-
-
-def store_path(store: str | os.PathLike | Store) -> Path:
-    return store.root if isinstance(store, Store) else Path(store)
 
 
 class _CallableModule(types.ModuleType):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
 from pitchlens.analysis import compute_tactics
-from pitchlens.cli import main
 from pitchlens.errors import InputError, QueryError
 from pitchlens.scenarios import get_scenario, list_scenarios, run_scenario
 from pitchlens.store import Store
+from tests.pitchlens.test_cli import run
 
 
 def formation_row(window_id, team, inpos, t0, t1, label, central, kind="fixed"):
@@ -126,36 +125,25 @@ def test_bad_scenario_and_params(store):
         run_scenario("pressing_vs_three_man_midfield", {"team": "home", "central_mf": "three"}, store)
 
 
-def cli(argv, capsys):
-    old = sys.argv
-    sys.argv = ["pitchlens", *map(str, argv)]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    finally:
-        sys.argv = old
-    out = capsys.readouterr()
-    return code, out.out, out.err
+
 
 
 def test_cli_scenario_run_and_list(store, tmp_path, capsys):
-    code, out, _ = cli(["scenario", "run", "pressing_vs_three_man_midfield", "--param", "team=home", "--store", store,
+    code, out, _ = run(["scenario", "run", "pressing_vs_three_man_midfield", "--param", "team=home", "--store", store,
                         "--format", "json"], capsys)
     assert code == 0
     got = {r["condition"]: r for r in json.loads(out)}
     assert got["other"]["mean_pressure"] == pytest.approx(4.0)
     dest = tmp_path / "out.parquet"
-    code, _, _ = cli(["scenario", "run", "formation_timeline", "--param", "match_id=m2", "--store", store,
+    code, _, _ = run(["scenario", "run", "formation_timeline", "--param", "match_id=m2", "--store", store,
                       "--format", "parquet", "--out", dest], capsys)
     assert code == 0
     import pyarrow.parquet as pq
 
     assert pq.read_table(dest).num_rows == 4
-    code, out, _ = cli(["scenario", "list", "--format", "csv"], capsys)
+    code, out, _ = run(["scenario", "list", "--format", "csv"], capsys)
     assert code == 0 and "pressing_vs_three_man_midfield" in out
-    code, _, err = cli(["scenario", "run", "formation_timeline", "--store", store], capsys)
+    code, _, err = run(["scenario", "run", "formation_timeline", "--store", store], capsys)
     assert code != 0 and "match_id" in err and "Traceback" not in err
 
 
@@ -174,7 +162,7 @@ def test_tactics_command_recomputes_a_stored_match(tmp_path, capsys):
     st = Store(tmp_path / "s")
     st.commit("syn", {"tracks": {"match_id": ["syn"] * len(cols["frame"]), **cols},
                       "matches": {"match_id": ["syn"], "fps": [fps]}})
-    code, _, err = cli(["tactics", "--match-id", "syn", "--store", st.root], capsys)
+    code, _, err = run(["tactics", "--match-id", "syn", "--store", st.root], capsys)
     assert code == 0, err
     assert st.read("tracks", "syn").num_rows == len(cols["frame"])  # kept
     poss = st.read("possession", "syn")
@@ -182,5 +170,5 @@ def test_tactics_command_recomputes_a_stored_match(tmp_path, capsys):
     direct = compute_tactics(st.read("tracks", "syn"), "syn", fps)
     for name, table in direct.items():
         assert st.read(name, "syn").num_rows == table.num_rows, name
-    code, _, err = cli(["tactics", "--match-id", "other", "--store", st.root], capsys)
+    code, _, err = run(["tactics", "--match-id", "other", "--store", st.root], capsys)
     assert code != 0 and "other" in err
