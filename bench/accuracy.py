@@ -66,6 +66,17 @@ def process_and_eval(d: Path, store: Path, seed: int, stride: int, device: str,
     return res, dt
 
 
+def code_version() -> str:
+    """The commit the benchmark ran at (with ``+changes`` when the working tree differs from it)."""
+    import subprocess
+
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    rev = git("rev-parse", "--short", "HEAD") or "unknown"
+    return rev + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def fmt(v: object) -> str:
     """Markdown cell of a figure."""
     if v is None:
@@ -104,16 +115,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--stride", type=int, default=1, help="process every N-th frame (reference: 1)")
     ap.add_argument("--device", default="auto", help="detector device: auto | cpu | cuda:N")
     ap.add_argument("--weights", default=None, help="demo weights (default: weights/pitchlens-demo.pt)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=None, help="run these benchmark seeds only")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--store", type=Path, default=None, help="store of the runs (default: OUT/store-<seconds>s)")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS_accuracy.md")
     ap.add_argument("--render-only", action="store_true", help="only render the clips")
     args = ap.parse_args(argv)
     from rich.console import Console
     from rich.table import Table
 
-    seeds = BENCHMARK_SEEDS[: max(1, min(args.clips, len(BENCHMARK_SEEDS)))]
-    store = args.out / "store"
-    rows, notes = [], []
+    seeds = args.seeds or BENCHMARK_SEEDS[: max(1, min(args.clips, len(BENCHMARK_SEEDS)))]
+    unknown = sorted(set(seeds) - set(BENCHMARK_SEEDS))
+    if unknown:
+        ap.error(f"not benchmark seeds: {unknown} (they are {list(BENCHMARK_SEEDS)})")
+    store = args.store or args.out / f"store-{args.seconds:g}s"
+    rows, notes = [], [f"- code: commit {code_version()}; weights: {args.weights or 'weights/pitchlens-demo.pt'}"]
     for seed in seeds:
         d, t_render = render(args.out, seed, args.seconds)
         if t_render is not None:
@@ -138,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
         table.add_row(k, *(fmt(r["eval"].get(k)) for r in rows), fmt(mean[k]))
     Console().print(table)
     args.results.write_text(markdown(rows, args, notes))
-    (args.out / "accuracy.json").write_text(json.dumps({"rows": rows, "mean": mean}, indent=1, default=str))
+    summary = json.dumps({"rows": rows, "mean": mean}, indent=1, default=str)
+    (args.out / f"accuracy-{args.seconds:g}s.json").write_text(summary)
 
 
 if __name__ == "__main__":
