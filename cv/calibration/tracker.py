@@ -32,10 +32,10 @@ from cv.calibration.lines import (
 )
 from cv.calibration.motion import MotionEstimator
 from cv.calibration.ptz import refine_ptz
-from cv.calibration.ptzsearch import PTZResult, fit_end_camera, search_ptz
+from cv.calibration.ptzsearch import PTZ_INIT_TAUS, PTZResult, fit_end_camera, search_ptz
 from cv.calibration.verify import Agreement, agreement, end_camera, plausible_main_camera
 from cv.pitch import PitchModel
-from cv.shots import CutDetector, classify_shot, shot_features
+from cv.shots import CutDetector, ShotSegment, classify_shot, shot_features
 
 TRACK_TAUS = (8.0, 5.0, 3.0, 3.0)
 PTZ_TAUS = (16.0, 12.0, 8.0, 5.0, 4.0, 3.0, 3.0, 3.0)
@@ -43,7 +43,7 @@ MIN_STRENGTH = 0.01  # weakest constrained warp direction accepted from nothing,
 MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot verify a camera
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
 END_MARGIN = -0.02  # a frame matching a behind-the-goal pose about as well as any main pose is "other"
-OTHER_RECHECK = 10  # frames after which a shot settled as "other" without a cut is looked at again
+OTHER_RECHECK = 10  # frames after which a segment taken for a replay is looked at again
 END_CHECK_FRAMES = 24  # frames after a camera was found during which replays are looked for
 END_MIN_F1 = 0.6  # agreement of a behind-the-goal camera fit that marks a frame as a replay
 PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the known camera to count
@@ -93,8 +93,11 @@ class TrackingCalibrator:
         self.since_verified = 0
         self.fails = 0
         self.wait_init = 0
-        self.segment_shot: str | None = None  # shot type settled for the frames since the last cut
-        self.other_frames = 0
+        self.seg: ShotSegment | None = None  # the shot since the last cut
+        self.seg_rows: dict[int, FrameCalibration] = {}  # its frames as last reported (up to ``lookback``)
+        self.body_label = "main"  # label of the last segment that was not a transition
+        self.replay_frames = 0
+        self.last_main_H: np.ndarray | None = None  # working-px camera of the last verified main-camera frame
         self.last: RefineResult | None = None
         self.last_init: InitResult | None = None
         self.motion.reset()
@@ -124,15 +127,58 @@ class TrackingCalibrator:
         has to (re-)initialise; it is refined on the lines like any other start. Earlier frames may be revised
         afterwards: see :meth:`revisions`.
         """
-        self._found, self._M, self._ev = False, None, None
+        self._found, self._M, self._ev, self._calibrated = False, None, None, False
         res = self._update(image, frame, t, boxes, hint_H)
-        if res.shot != "main" or res.cut:
+        if not self._calibrated or res.cut:
             self.past.clear()
-        if res.shot == "main" and self.past.maxlen:
+        if self._calibrated and self.past.maxlen:
             if self._found and self.H is not None and self.usable:
                 self._backfill(image.shape[:2])
             self.past.append(_Past(res, self._M, self._ev if not res.usable else None))
-        return res
+        if self.usable and self.H is not None and self._calibrated:
+            self.last_main_H = self.H.copy()
+        return self._relabel(res)
+
+    def _relabel(self, res: FrameCalibration) -> FrameCalibration:
+        """Give the frame, and the earlier frames of its segment, the segment's one shot type."""
+        seg = self.seg
+        for r in self.revised:
+            if r.frame in self.seg_rows:
+                self.seg_rows[r.frame] = r
+        self.seg_rows[res.frame] = res
+        while len(self.seg_rows) > max(1, int(self.cfg.lookback)):
+            self.seg_rows.pop(next(iter(self.seg_rows)))
+        label = seg.label() if seg is not None else res.shot
+        if label == "main" and not seg.found and res.shot == "main":
+            return res
+        out = res
+        for f, r in list(self.seg_rows.items()):
+            if r.shot == label:
+                continue
+            new = _with_shot(r, label)
+            self.seg_rows[f] = new
+            if f == res.frame:
+                out = new
+            else:
+                self.revised.append(new)
+        return out
+
+    def _new_segment(self, frame: int) -> None:
+        prev = self.seg
+        after = False
+        if prev is not None:
+            single = prev.n == 1 and prev.busy == 1  # one changed frame between two cuts: part of a transition
+            if prev.transition or single:
+                if single:
+                    for r in list(self.seg_rows.values()):
+                        if r.shot != "other":
+                            self.revised.append(_with_shot(r, "other"))
+                after = self.body_label == "main"  # a wipe out of the main camera: a replay follows
+            else:
+                self.body_label = prev.label()
+        self.seg = ShotSegment(frame, after_transition=after, cut_in=prev is not None)
+        self.seg_rows = {}
+        self.replay_frames = 0
 
     def _backfill(self, shape: tuple[int, int]) -> None:
         """Carry the camera just found back over the buffered unusable frames by their camera motion."""
@@ -185,22 +231,26 @@ class TrackingCalibrator:
         field_t = field_mask(grass_t, close_px=max(5, (fw // 40) | 1))
         cut = self.cuts.update(hsv_t)
         feats = shot_features(grass_t, field_t, None, boxes, h0)
-        shot = classify_shot(feats, cfg.min_grass_share, cfg.closeup_person_height)
+        raw = classify_shot(feats, cfg.min_grass_share, cfg.closeup_person_height)
         method = cfg.method
-        if cut:
+        if cut or self.seg is None:
             self.search_fails = 0
-        # a settled "other" shot is looked at again after a cut, after OTHER_RECHECK frames, or on a near-cut (the
-        # end of a replay's wipe transition)
-        if cut or self.other_frames >= OTHER_RECHECK or (self.segment_shot == "other"
-                                                         and self.cuts.last_distance > 0.6 * cfg.cut_threshold):
-            self.segment_shot, self.other_frames = None, 0
-        if shot == "main" and self.segment_shot is not None:
-            shot = self.segment_shot
-            self.other_frames += 1
+            self._new_segment(frame)
+        seg = self.seg
+        seg.add(raw, self.cuts.busy, self.cuts.last_change)
+        if seg.replay:
+            # a segment taken for a replay is looked at again now and then
+            self.replay_frames += 1
+            if self.replay_frames >= OTHER_RECHECK:
+                seg.replay, self.replay_frames = False, 0
+        shot = "main"
+        if raw != "main" or not seg.may_be_main():
+            shot = seg.label() if seg.label() != "main" else raw
         if shot != "main":
             self._lose()
             self.motion.reset()
             return FrameCalibration(frame, t, shot, None, method, cut=cut)
+        self._calibrated = True
         if method == "manual":
             return FrameCalibration(frame, t, shot, self.manual_H, method, self.manual_rms,
                                     0 if self.manual_H is None else 4, self.manual_H is not None, cut)
@@ -251,7 +301,7 @@ class TrackingCalibrator:
                         wait = (int(cfg.init_retry) + 1) * 2 ** min(self.search_fails, 10) - 1
                         self.wait_init = min(wait, int(cfg.max_retry_wait))
                         self.search_fails += 1
-                    return FrameCalibration(frame, t, self.segment_shot or shot, None, method, cut=cut)
+                    return FrameCalibration(frame, t, shot, None, method, cut=cut)
                 reinit = False  # keep tracking when a scheduled re-initialisation fails
             else:
                 self._found = H_pred is None
@@ -275,7 +325,7 @@ class TrackingCalibrator:
             if accepted:
                 self.last = res
                 if self._replay(ev):
-                    self.segment_shot = "other"
+                    seg.replay, seg.found = True, False
                     self._lose()
                     return FrameCalibration(frame, t, "other", None, method, cut=cut)
                 if not self._verify(ev, res, ws / w0):
@@ -293,6 +343,8 @@ class TrackingCalibrator:
 
     def _verified(self, ok: bool) -> None:
         if ok:
+            if self.seg is not None:
+                self.seg.found = True
             self.fails = 0
             self.since_verified = 0
             self.usable = True
@@ -378,17 +430,25 @@ class TrackingCalibrator:
         if self.camera_position is not None and cfg.method == "lines":
             # the main camera's position is known: only its pan, tilt and zoom are searched
             pr = search_ptz(ev, self.camera_position, self.pitch, k=max(3, cfg.init_candidates // 2))
+            if self.last_main_H is not None:
+                # the main camera kept following play during the cut-away: start also from where it was
+                r, _ = refine_ptz(self.last_main_H, self.camera_position, ev, self.model_xy, taus=PTZ_INIT_TAUS,
+                                  ridge_iters=2, position_prior=1e4)
+                if np.isfinite(r.residual):
+                    a = agreement(r.H, ev, self.pitch, tol_px=1.5)
+                    if pr is None or a.f1 > pr.agreement.f1:
+                        pr = PTZResult(r, a, 0.0)
             # a clear fit by a camera behind a goal, better than the known camera's: a replay
             fit = fit_end_camera(ev, self.pitch)
             if (fit is not None and fit[0].f1 >= END_MIN_F1 and end_camera(fit[1], self.pitch)
                     and (pr is None or fit[0].f1 > pr.agreement.f1 - 0.1)):
-                self.segment_shot = "other"
+                self.seg.replay = True
                 return None
             if pr is not None and self._accept_ptz(pr, scale):
                 return pr.refined
             main_sim, end_sim = dictionary.similarities(ev.lines, self.pitch)
             if end_sim > main_sim + END_MARGIN:
-                self.segment_shot = "other"
+                self.seg.replay = True
             return None
         if self.camera_position is not None:  # after a cut: the same camera is the most likely
             ir = initialise(ev, self.pitch, k=max(3, cfg.init_candidates // 2),
@@ -404,7 +464,7 @@ class TrackingCalibrator:
             # a clear fit by a camera that is not the main camera (e.g. behind a goal): not a main-camera shot
             if ((ir.agreement.f1 >= 0.9 and ir.camera_gap <= cfg.max_camera_gap and end_camera(ir.position, self.pitch))
                     or ir.end_similarity > ir.main_similarity + END_MARGIN):
-                self.segment_shot = "other"
+                self.seg.replay = True
             return None
         self.camera_position = ir.position
         return ir.refined
@@ -430,3 +490,10 @@ class TrackingCalibrator:
             return FrameCalibration(frame, t, shot, H, method, float("nan"), 0, self.usable, cut)
         return FrameCalibration(frame, t, shot, H, method + ("+flow" if motion_only else ""), r.residual * scale,
                                 r.inliers, self.usable, cut)
+
+
+def _with_shot(r: FrameCalibration, shot: str) -> FrameCalibration:
+    """``r`` with another shot type: frames that are not main-camera frames lose their camera."""
+    if shot == "main":
+        return FrameCalibration(r.frame, r.t, shot, r.H, r.method, r.residual, r.inliers, r.usable, r.cut)
+    return FrameCalibration(r.frame, r.t, shot, None, r.method, cut=r.cut)
