@@ -20,22 +20,25 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cv.camera import Camera  # noqa: E402
 from pitchlens.synth.motion_sim import simulate as simulate_motion  # noqa: E402
 from tracking import MatchTracker, TrackingConfig  # noqa: E402
 from tracking.metrics import ball_scores, pitch_scores  # noqa: E402
 from tracking.projection import foot_points, image_to_pitch  # noqa: E402
-from tracking.simulate import DetectionNoise, simulate  # noqa: E402
+from tracking.simulate import DetectionNoise, follow_camera, simulate  # noqa: E402
 
 KITS = {"home": (40, 40, 200), "away": (200, 90, 30)}
 GK = {"home": (30, 220, 230), "away": (200, 30, 200)}
 
 
-def make_clip(seed: int, seconds: float, images: bool, fps: float = 25.0):
+def make_clip(seed: int, seconds: float, images: bool, fps: float = 25.0, focal: float = 1900.0):
+    """Simulated match ``m`` and its frames; ``focal`` (px) of the broadcast camera (smaller: wider view)."""
     m = simulate_motion(seed, int(seconds * fps), fps)
     shirts = np.array([GK[t] if r == "goalkeeper" else KITS[t] if t else (15, 15, 15)
                        for r, t in zip(m.role, m.team, strict=True)])
+    cams = follow_camera(m.ball[:, :2], fps, Camera(position=(0.0, -74.0, 22.0), focal=focal))
     frames = list(simulate(m.xy, m.role, m.ball, fps, seed=seed + 100, noise=DetectionNoise(), shirts=shirts,
-                           shorts=shirts // 2, images=images, ids=m.object_id))
+                           shorts=shirts // 2, images=images, ids=m.object_id, cameras=cams))
     return m, frames
 
 
@@ -170,6 +173,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--images", action="store_true", help="render flat-colour frames (appearance, BoT-SORT GMC)")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--no-peers", action="store_true", help="run pitchlens only")
     a = ap.parse_args()
     fps = 25.0
     lines = []
@@ -184,6 +188,8 @@ def main() -> None:
         peers = [("ultralytics ByteTrack", run_ultralytics, ("bytetrack", a.images)),
                  ("ultralytics BoT-SORT", run_ultralytics, ("botsort", a.images)),
                  ("trackers ByteTrack", run_trackers_bytetrack, ())]
+        if a.no_peers:
+            peers = []
         for name, fn, extra in peers:
             try:
                 out, el = fn(frames, fps, *extra)

@@ -1,6 +1,6 @@
 """Tracker cost per frame, detection excluded: 25 people + ball from the match simulator, one process.
 
-    .venv/bin/python bench/tracking_speed.py --seconds 30 [--images]
+    .venv/bin/python bench/tracking_speed.py --seconds 30 [--images] [--focal 700]
 
 Reports wall-clock and CPU-time (process_time) frames per second of ``MatchTracker.update`` alone.
 """
@@ -26,10 +26,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--images", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--focal", type=float, default=1900.0, help="camera focal (px); 1000 keeps ~25 people in view")
     a = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
-    _, frames = make_clip(a.seed, a.seconds, a.images)
+    _, frames = make_clip(a.seed, a.seconds, a.images, focal=a.focal)
     objs = sum(len(f.detections) for f in frames) / len(frames)
     best_wall, best_cpu = 0.0, 0.0
     for _ in range(3):
@@ -40,7 +41,9 @@ def main() -> None:
                       image=fr.image if a.images else None)
         w, c = time.perf_counter() - w0, time.process_time() - c0
         best_wall, best_cpu = max(best_wall, len(frames) / w), max(best_cpu, len(frames) / c)
-    print(f"{len(frames)} frames, {objs:.1f} detections/frame, images={a.images}: "
+    people = sum(int((f.detections.data["class_name"] != "ball").sum()) for f in frames) / len(frames)
+    print(f"{len(frames)} frames, {objs:.1f} detections/frame ({people:.1f} people), focal {a.focal:.0f}, "
+          f"images={a.images}: "
           f"{best_wall:.0f} frames/s wall, {best_cpu:.0f} frames/s CPU time (best of 3); "
           f"load average {os.getloadavg()[0]:.1f}")
 

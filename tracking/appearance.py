@@ -40,21 +40,20 @@ def shirt_features(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig) -> tupl
         return feats, labs
     H, W = image.shape[:2]
     boxes = torso_boxes(xyxy, cfg)
-    boxes = np.round(boxes).astype(int)
-    boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, W)
-    boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]], 0, H)
-    crops = []
-    idx = []
-    for i, (x1, y1, x2, y2) in enumerate(boxes):
-        if x2 - x1 < 1 or y2 - y1 < 1:
-            continue
-        crops.append(cv2.resize(image[y1:y2, x1:x2], (cfg.crop_w, cfg.crop_h), interpolation=cv2.INTER_AREA))
-        idx.append(i)
-    if not crops:
+    x1 = np.clip(boxes[:, 0], 0, W)
+    x2 = np.clip(boxes[:, 2], 0, W)
+    y1 = np.clip(boxes[:, 1], 0, H)
+    y2 = np.clip(boxes[:, 3], 0, H)
+    idx = np.flatnonzero((x2 - x1 >= 1) & (y2 - y1 >= 1))
+    if not len(idx):
         return feats, labs
-    stack = np.stack(crops)  # (M, h, w, 3) BGR
-    m = len(crops)
-    flat = stack.reshape(m, -1, 3)
+    m = len(idx)
+    # a crop_h x crop_w grid of pixel centres over each torso, gathered from all boxes at once (no per-box resize)
+    gx = (np.arange(cfg.crop_w) + 0.5) / cfg.crop_w
+    gy = (np.arange(cfg.crop_h) + 0.5) / cfg.crop_h
+    xs = np.minimum((x1[idx, None] + gx * (x2 - x1)[idx, None]).astype(np.intp), W - 1)
+    ys = np.minimum((y1[idx, None] + gy * (y2 - y1)[idx, None]).astype(np.intp), H - 1)
+    flat = image[ys[:, :, None], xs[:, None, :]].reshape(m, -1, 3)  # (M, P, 3) BGR
     hsv = cv2.cvtColor(flat, cv2.COLOR_BGR2HSV).astype(np.int32)  # (M, P, 3)
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     grass = (hue >= cfg.grass_hue[0]) & (hue <= cfg.grass_hue[1]) & (sat >= cfg.grass_min_sat)
@@ -73,9 +72,8 @@ def shirt_features(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig) -> tupl
     f = np.sqrt(counts)
     f[~ok] = np.nan
     kf = keep.astype(np.float32)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bgr_mean = (flat.astype(np.float32) * kf[..., None]).sum(axis=1) / kf.sum(axis=1)[:, None]
-    bgr_mean = np.nan_to_num(bgr_mean)
+    nk = np.maximum(kf.sum(axis=1), 1.0)
+    bgr_mean = np.matmul(kf[:, None, :], flat.astype(np.float32))[:, 0] / nk[:, None]  # mean of non-grass pixels
     lab_mean = cv2.cvtColor(np.clip(bgr_mean, 0, 255).astype(np.uint8)[:, None, :], cv2.COLOR_BGR2LAB)[:, 0]
     lab_mean = lab_mean.astype(np.float32)
     lab_mean[~ok] = np.nan
@@ -90,8 +88,9 @@ def appearance_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b = np.asarray(b, dtype=np.float32)
     if a.size == 0 or b.size == 0:
         return np.zeros((len(a), len(b)), dtype=np.float32)
-    bc = np.nan_to_num(a) @ np.nan_to_num(b).T
+    na, nb = np.isnan(a), np.isnan(b)
+    bc = np.where(na, 0.0, a) @ np.where(nb, 0.0, b).T
     dist = np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
-    unknown = np.isnan(a).any(axis=1)[:, None] | np.isnan(b).any(axis=1)[None, :]
+    unknown = na.any(axis=1)[:, None] | nb.any(axis=1)[None, :]
     dist[unknown] = 0.5
     return dist

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from filterpy.kalman import KalmanFilter
 
 from tracking.config import BallConfig
-from tracking.kalman import CA_POS, constant_acceleration, mahalanobis_sq, predict_ca
+from tracking.kalman import CA_POS, Gaussian, ca_state, mahalanobis_sq
 from tracking.projection import box_centres, feet_to_pitch, image_to_pitch, pitch_to_image
 
 #: The ball's track id in the output.
@@ -30,7 +29,7 @@ class BallTracker:
     def __init__(self, cfg: BallConfig | None = None, redetect: Redetector | None = None):
         self.cfg = cfg or BallConfig()
         self.redetect = redetect
-        self.kf: KalmanFilter | None = None
+        self.kf: Gaussian | None = None
         self.space: str | None = None  # "pitch" or "image"
         self.t_last = -np.inf
         self.misses = 0
@@ -42,21 +41,21 @@ class BallTracker:
         # screen spots of ball candidates: [u, v, t_first, t_last, hits, ground xy at first usable hit (2,), static]
         self._spots: list[list] = []
         self.static_dropped = 0
+        self._Hinv: np.ndarray | None = None
 
     def _candidates(self, xyxy: np.ndarray, H: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         c = self.cfg
         if H is not None:
-            xy, R = feet_to_pitch(H, xyxy, 0.0, c.meas_std_px)
+            xy, R = feet_to_pitch(H, xyxy, 0.0, c.meas_std_px, self._Hinv)
             return xy, R
         return self._image_candidates(xyxy)
 
-    @staticmethod
-    def _up(H: np.ndarray | None, box: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    def _up(self, H: np.ndarray | None, box: np.ndarray, xy: np.ndarray) -> np.ndarray:
         """Unit pitch direction of "up in the image" at a ball box's ground point (away from the camera)."""
         if H is None:
             return np.array([np.nan, np.nan])
         foot = np.array([[(box[0] + box[2]) / 2, box[3] - 10.0]])
-        d = image_to_pitch(H, foot)[0] - xy
+        d = image_to_pitch(H, foot, self._Hinv)[0] - xy
         return d / max(float(np.linalg.norm(d)), 1e-9)
 
     def _image_candidates(self, xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +66,7 @@ class BallTracker:
 
     def _start(self, z: np.ndarray, R: np.ndarray, space: str) -> None:
         scale = 1.0 if space == "pitch" else 30.0  # rough px per metre for the initial velocity spread
-        self.kf = constant_acceleration(z, R, vel_std=15.0 * scale, acc_std=10.0 * scale)
+        self.kf = ca_state(z, R, vel_std=15.0 * scale, acc_std=10.0 * scale)
         self.space = space
 
     def _crop_candidates(self, image: np.ndarray, H: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -101,9 +100,12 @@ class BallTracker:
         return boxes, conf.reshape(-1)
 
     def update(self, frame: int, t: float, xyxy: np.ndarray, conf: np.ndarray, H: np.ndarray | None,
-               image: np.ndarray | None = None) -> None:
-        """Advance one frame with the ball detections of that frame (boxes (N, 4), confidences (N,))."""
+               image: np.ndarray | None = None, Hinv: np.ndarray | None = None) -> None:
+        """Advance one frame with the ball detections of that frame (boxes (N, 4), confidences (N,)).
+
+        ``Hinv``: the inverse of ``H`` where the caller has it (saves inversions)."""
         c = self.cfg
+        self._Hinv = None if H is None else (np.linalg.inv(H) if Hinv is None else Hinv)
         dt = 0.04 if self._t_prev is None else max(1e-3, t - self._t_prev)
         self._t_prev = t
         space = "pitch" if H is not None else "image"
@@ -119,7 +121,7 @@ class BallTracker:
             self._hyps = []
             self._hyp_space = space
         if self.kf is not None:
-            predict_ca(self.kf, dt, c.accel_std if space == "pitch" else c.image_accel_std)
+            self.kf.predict_ca(dt, c.accel_std if space == "pitch" else c.image_accel_std)
 
         # lost for a while: no single candidate is trusted; a chain of them must confirm the ball first
         direct = self.kf is not None and t - self.t_last <= c.init_max_gap_s + 1e-9
@@ -139,7 +141,7 @@ class BallTracker:
                 return
         if chosen is not None:
             j, z, R = chosen
-            self.kf.update(z, R=R)
+            self.kf.update_pos(z, R)
             self.t_last = t
             self.misses = 0
             self._hyps = []
@@ -165,7 +167,7 @@ class BallTracker:
         if len(xyxy) == 0:
             return keep
         uv = box_centres(xyxy)
-        ground = image_to_pitch(H, uv) if H is not None else np.full((len(uv), 2), np.nan)
+        ground = image_to_pitch(H, uv, self._Hinv) if H is not None else np.full((len(uv), 2), np.nan)
         for i, (u, v) in enumerate(uv):
             spot = None
             for s in self._spots:
@@ -236,8 +238,8 @@ class BallTracker:
         prev_t = hyp[0][1]
         for k, (frame, t, box, _, z, R, up) in enumerate(hyp):
             if k:
-                predict_ca(self.kf, t - prev_t, c.accel_std if space == "pitch" else c.image_accel_std)
-                self.kf.update(z, R=R)
+                self.kf.predict_ca(t - prev_t, c.accel_std if space == "pitch" else c.image_accel_std)
+                self.kf.update_pos(z, R)
                 prev_t = t
             if self.rec and self.rec[-1][0] >= frame:
                 continue

@@ -33,6 +33,15 @@ def _ca_mats(dt: float, accel_std: float) -> tuple[np.ndarray, np.ndarray]:
     return F, Q
 
 
+@lru_cache(maxsize=8)
+def _pos_h(n: int, pos: tuple[int, int]) -> np.ndarray:
+    """Measurement matrix (2, n) selecting the two positions of an n-state."""
+    Hm = np.zeros((2, n))
+    Hm[0, pos[0]] = Hm[1, pos[1]] = 1.0
+    Hm.setflags(write=False)
+    return Hm
+
+
 CV_H = np.array([[1.0, 0, 0, 0], [0, 0, 1.0, 0]])
 CA_H = np.array([[1.0, 0, 0, 0, 0, 0], [0, 0, 0, 1.0, 0, 0]])
 CV_POS = (0, 2)
@@ -81,12 +90,13 @@ def mahalanobis_sq(mean: np.ndarray, cov: np.ndarray, z: np.ndarray, R: np.ndarr
     from predicted positions ``mean`` (T, 2) with covariances ``cov`` (T, 2, 2)."""
     if len(mean) == 0 or len(z) == 0:
         return np.zeros((len(mean), len(z)))
-    S = cov[:, None] + R[None]  # (T, D, 2, 2)
-    d = z[None] - mean[:, None]  # (T, D, 2)
-    a, b, c = S[..., 0, 0], S[..., 0, 1], S[..., 1, 1]
-    det = a * c - b * b
-    det = np.where(det > 1e-12, det, 1e-12)
-    dx, dy = d[..., 0], d[..., 1]
+    # S = cov + R per pair (T, D), written out per entry of the symmetric 2 x 2 matrix
+    a = cov[:, 0, 0][:, None] + R[:, 0, 0][None]
+    b = cov[:, 0, 1][:, None] + R[:, 0, 1][None]
+    c = cov[:, 1, 1][:, None] + R[:, 1, 1][None]
+    det = np.maximum(a * c - b * b, 1e-12)
+    dx = z[:, 0][None] - mean[:, 0][:, None]
+    dy = z[:, 1][None] - mean[:, 1][:, None]
     return (c * dx * dx - 2 * b * dx * dy + a * dy * dy) / det
 
 
@@ -108,17 +118,55 @@ def batch_predict_cv(X: np.ndarray, P: np.ndarray, dt: float, accel_std: float) 
     return X @ F.T, F @ P @ F.T + Q
 
 
-def batch_update_pos(X: np.ndarray, P: np.ndarray, Z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kalman update of many constant-velocity states with position measurements Z (N, 2), covariances R (N, 2, 2).
+def batch_predict_ca(X: np.ndarray, P: np.ndarray, dt: float, accel_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman predict of constant-acceleration states (X (N, 6), P (N, 6, 6)) with filterpy's F and Q."""
+    F, Q = _ca_mats(round(dt, 6), accel_std)
+    return X @ F.T, F @ P @ F.T + Q
+
+
+def batch_update_pos(X: np.ndarray, P: np.ndarray, Z: np.ndarray, R: np.ndarray,
+                     pos: tuple[int, int] = CV_POS) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman update of many states X (N, n), P (N, n, n) with position measurements Z (N, 2), covariances
+    R (N, 2, 2); ``pos``: the state indices of the two positions (``CV_POS`` or ``CA_POS``).
 
     Equivalent to ``KalmanFilter.update`` with H selecting the positions (Joseph form), vectorised over tracks.
     """
-    Hm = CV_H
-    S = P[:, ::2, ::2] + R  # H P H^T + R
-    PHt = P[:, :, ::2]  # P H^T  (N, 4, 2)
+    n = X.shape[1]
+    sl = slice(pos[0], None, pos[1] - pos[0])  # the positions are evenly spaced from pos[0]
+    Hm = _pos_h(n, pos)
+    S = P[:, sl, sl] + R  # H P H^T + R
+    PHt = P[:, :, sl]  # P H^T  (N, n, 2)
     K = PHt @ np.linalg.inv(S)
-    y = Z - X[:, ::2]
+    y = Z - X[:, sl]
     X = X + (K @ y[:, :, None])[:, :, 0]
-    IKH = np.eye(4)[None] - K @ Hm[None]
+    IKH = np.eye(n)[None] - K @ Hm[None]
     P = IKH @ P @ np.transpose(IKH, (0, 2, 1)) + K @ R @ np.transpose(K, (0, 2, 1))
     return X, P
+
+
+class Gaussian:
+    """One filter's state: mean ``x`` (n,) and covariance ``P`` (n, n) (the ball's, updated with the batched
+    functions above on a batch of one)."""
+
+    __slots__ = ("x", "P")
+
+    def __init__(self, x: np.ndarray, P: np.ndarray):
+        self.x, self.P = x, P
+
+    def predict_ca(self, dt: float, accel_std: float) -> None:
+        """Constant-acceleration predict ``dt`` seconds ahead."""
+        F, Q = _ca_mats(round(dt, 6), accel_std)
+        self.x = F @ self.x
+        self.P = F @ self.P @ F.T + Q
+
+    def update_pos(self, z: np.ndarray, R: np.ndarray, pos: tuple[int, int] = CA_POS) -> None:
+        """Update with a position measurement ``z`` (2,) of covariance ``R`` (2, 2)."""
+        X, P = batch_update_pos(self.x[None], self.P[None], np.asarray(z, float)[None], R[None], pos)
+        self.x, self.P = X[0], P[0]
+
+
+def ca_state(xy: np.ndarray, R: np.ndarray, vel_std: float, acc_std: float) -> Gaussian:
+    """Initial constant-acceleration state at ``xy`` (same as :func:`constant_acceleration`, without filterpy's
+    per-call bookkeeping)."""
+    kf = constant_acceleration(xy, R, vel_std, acc_std)
+    return Gaussian(kf.x.copy(), kf.P.copy())

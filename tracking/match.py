@@ -61,9 +61,10 @@ class MatchTracker:
         else:
             xyxy, conf, names = np.zeros((0, 4)), np.zeros(0), np.zeros(0, dtype=str)
         is_ball = names == "ball"
-        is_person = np.isin(names, PERSON_CLASSES)
-        self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image)
-        self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image)
+        is_person = (names == PERSON_CLASSES[0]) | (names == PERSON_CLASSES[1]) | (names == PERSON_CLASSES[2])
+        Hinv = None if H is None else np.linalg.inv(H)
+        self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image, Hinv)
+        self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image, Hinv)
         self._frames.append(int(frame))
         self._t.append(float(t))
         self._usable.append(H is not None)

@@ -26,27 +26,26 @@ def pitch_to_image(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
     H = np.asarray(H, dtype=float)
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     h = xy @ H[:, :2].T + H[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = h[:, :2] / h[:, 2:3]
     # the sign of w for points in front of the camera is the sign at the pitch centre
     ref = np.sign(H[2, 2]) if H[2, 2] != 0 else 1.0
-    out[(~np.isfinite(out).all(axis=1)) | (h[:, 2] * ref <= 0)] = np.nan
-    return out
+    w = h[:, 2]
+    w = np.where(w * ref > 0, w, np.nan)
+    return h[:, :2] / w[:, None]
 
 
 def image_to_pitch(H: np.ndarray, uv: np.ndarray, Hinv: np.ndarray | None = None) -> np.ndarray:
     """Pixels (N, 2) -> pitch metres (N, 2) on the ground plane; points above the horizon become NaN."""
-    Hinv = np.linalg.inv(np.asarray(H, dtype=float)) if Hinv is None else Hinv
+    H = np.asarray(H, dtype=float)
+    Hinv = np.linalg.inv(H) if Hinv is None else Hinv
     uv = np.asarray(uv, dtype=float).reshape(-1, 2)
     h = uv @ Hinv[:, :2].T + Hinv[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = h[:, :2] / h[:, 2:3]
+    w = h[:, 2]
     # a pixel maps in front of the camera when its pitch point maps back with the sign of the pitch centre
-    H = np.asarray(H, dtype=float)
+    # (w_back = (H[2] . (x, y, 1)) = 1 / w up to the sign of w, so the sign test is on w alone)
     ref = np.sign(H[2, 2]) if H[2, 2] != 0 else 1.0
-    w_back = out @ H[2, :2] + H[2, 2]
-    out[(~np.isfinite(out).all(axis=1)) | (w_back * ref <= 0)] = np.nan
-    return out
+    front = w * ref > 0
+    w = np.where(front, w, np.nan)
+    return h[:, :2] / w[:, None]
 
 
 def inverse_jacobian(Hinv: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -64,8 +63,13 @@ def pixel_scale(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     a = xy @ H[:2, :2].T + H[:2, 2]
     w = xy @ H[2, :2] + H[2, 2]
-    J = (H[None, :2, :2] * w[:, None, None] - a[:, :, None] * H[None, 2, :2][:, None, :]) / (w**2)[:, None, None]
-    return np.sqrt(np.abs(np.linalg.det(J)))
+    # Jacobian J = (H[:2, :2] w - a H[2, :2]) / w^2, its determinant written out (2 x 2)
+    w2 = w * w
+    j00 = (H[0, 0] * w - a[:, 0] * H[2, 0]) / w2
+    j01 = (H[0, 1] * w - a[:, 0] * H[2, 1]) / w2
+    j10 = (H[1, 0] * w - a[:, 1] * H[2, 0]) / w2
+    j11 = (H[1, 1] * w - a[:, 1] * H[2, 1]) / w2
+    return np.sqrt(np.abs(j00 * j11 - j01 * j10))
 
 
 def feet_to_pitch(H: np.ndarray, xyxy: np.ndarray, std_frac: float, std_min_px: float,
@@ -82,8 +86,6 @@ def feet_to_pitch(H: np.ndarray, xyxy: np.ndarray, std_frac: float, std_min_px: 
     sv = np.maximum(std_min_px, std_frac * h)
     su = np.maximum(std_min_px, 0.5 * std_frac * h)
     J = inverse_jacobian(Hinv, uv)
-    S = np.zeros((len(uv), 2, 2))
-    S[:, 0, 0] = su**2
-    S[:, 1, 1] = sv**2
-    R = J @ S @ np.transpose(J, (0, 2, 1))
+    var = np.stack([su * su, sv * sv], axis=1)  # diagonal pixel covariance
+    R = (J * var[:, None, :]) @ np.transpose(J, (0, 2, 1))  # J S J^T
     return xy, R

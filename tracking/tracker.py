@@ -129,66 +129,89 @@ class PlayerTracker:
         boxes[idx] = pb[fin]
         return boxes
 
-    def _cost(self, ti: np.ndarray, dj: np.ndarray, ctx: dict, use_app: bool, lost: bool = False) -> np.ndarray:
-        """Cost matrix (len(ti), len(dj)) of track rows ``ti`` vs detections ``dj``."""
+    def _base_cost(self, ctx: dict) -> None:
+        """Motion cost of every live track vs every detection (one set of matrix operations per frame).
+
+        Active tracks (matched last frame) are gated by the Mahalanobis distance; lost tracks are looked for at
+        their position plus the group drift since they were lost, within a radius growing with the gap. Sets
+        ``ctx["cost"]`` (T, N) and ``ctx["dist"]`` (T, N) (pitch distances, metres)."""
         c = self.cfg
         s = self.s
-        nt, nd = len(ti), len(dj)
+        nt, nd = self.n, len(ctx["boxes"])
         if nt == 0 or nd == 0:
-            return np.zeros((nt, nd))
-        ctx["dist"] = np.zeros((nt, nd))
-        iou = iou_matrix(ctx["pred_boxes"][ti], ctx["boxes"][dj])
+            ctx["cost"] = ctx["dist"] = np.zeros((nt, nd))
+            return
+        iou = iou_matrix(ctx["pred_boxes"], ctx["boxes"])
         cost = c.w_iou * (1.0 - iou)
-        if ctx["pitch"]:
-            has_kf = s["has_kf"][ti]
-            zxy = ctx["xy"][dj]
-            means = s["X"][ti][:, CV_POS]
-            if lost and c.group_drift:
-                means = means + (self.drift - s["drift0"][ti])
-            covs = s["P"][ti][:, ::2, ::2]
-            d2 = mahalanobis_sq(means, covs, zxy, ctx["R"][dj])
-            dist = np.sqrt(((means[:, None] - zxy[None]) ** 2).sum(axis=2))
-            ctx["dist"] = dist
-            if lost:
-                gap = ctx["t"] - s["t_last"][ti]
-                radius = c.gate_min_m + c.max_speed * gap
-                mc = motion_cost(d2, dist, c.gate_chi2, c.gate_min_m, radius)
-                # long gaps: the covariance has grown too wide to rank candidates; rank by distance / radius
-                far = gap > c.reid_defer_s
-                if far.any():
-                    mc[far] = np.where(mc[far] < INFEASIBLE, dist[far] / radius[far, None], INFEASIBLE)
-            else:
-                mc = motion_cost(d2, dist, c.gate_chi2, c.gate_min_m)
-            if not has_kf.all():  # tracks born where no homography was usable fall back to IoU gating
-                mc[~has_kf] = np.where(iou[~has_kf] >= c.min_iou_image, 0.5, INFEASIBLE)
-            cost += c.w_maha * mc
-        else:
-            cost = np.where(iou >= c.min_iou_image, cost, INFEASIBLE)
-        if use_app and c.w_app > 0 and ctx["image"] is not None:
-            feats = self._det_features(dj, ctx, feasible=cost < c.max_cost)
-            ad = appearance_distance(s["app"][ti], feats)
+        if not ctx["pitch"]:
+            ctx["cost"] = np.where(iou >= c.min_iou_image, cost, INFEASIBLE)
+            ctx["dist"] = np.zeros((nt, nd))
+            return
+        lost = s["misses"] > 0
+        means = s["X"][:, CV_POS]
+        if c.group_drift and lost.any():
+            means = means + np.where(lost[:, None], self.drift - s["drift0"], 0.0)
+        d2 = mahalanobis_sq(means, s["P"][:, ::2, ::2], ctx["xy"], ctx["R"])
+        diff = means[:, None] - ctx["xy"][None]
+        dist = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
+        radius = None
+        if lost.any():
+            gap = ctx["t"] - s["t_last"]
+            radius = np.where(lost, c.gate_min_m + c.max_speed * gap, np.inf)
+        mc = motion_cost(d2, dist, c.gate_chi2, c.gate_min_m, radius)
+        if radius is not None:
+            # long gaps: the covariance has grown too wide to rank candidates; rank by distance / radius
+            far = lost & (gap > c.reid_defer_s)
+            if far.any():
+                mc[far] = np.where(mc[far] < INFEASIBLE, dist[far] / radius[far, None], INFEASIBLE)
+        has_kf = s["has_kf"]
+        if not has_kf.all():  # tracks born where no homography was usable fall back to IoU gating
+            mc[~has_kf] = np.where(iou[~has_kf] >= c.min_iou_image, 0.5, INFEASIBLE)
+        ctx["cost"] = cost + c.w_maha * mc
+        ctx["dist"] = dist
+
+    def _stage_cost(self, ti: np.ndarray, dj: np.ndarray, ctx: dict, use_app: bool) -> np.ndarray:
+        """Cost matrix (len(ti), len(dj)) of track rows ``ti`` vs detections ``dj``: the motion cost plus, where
+        shirt colours are available, the appearance distance (gated)."""
+        cost = ctx["cost"][ti][:, dj]
+        c = self.cfg
+        if use_app and c.w_app > 0 and ctx["image"] is not None and cost.size:
+            ad = ctx.get("app_dist")
+            if ad is None:
+                ad = ctx["app_dist"] = appearance_distance(self.s["app"], ctx["feat"])
+            ad = ad[ti][:, dj]
             cost = np.where(ad <= c.app_gate, cost + c.w_app * ad, INFEASIBLE)
         return cost
 
-    def _det_features(self, dj: np.ndarray, ctx: dict, feasible: np.ndarray | None = None) -> np.ndarray:
-        """Appearance features of detections ``dj``, computed lazily: on sampling frames for every detection,
-        otherwise only where a detection competes with another one for a track (or two tracks for it)."""
-        feats = ctx["feat"]
-        if ctx["image"] is None:
-            return feats[dj]
-        need = ~ctx["tried"][dj]
-        if feasible is not None and not ctx["sample"]:
-            amb_col = feasible.sum(axis=0) >= 2
-            amb_row = feasible.sum(axis=1) >= 2
+    def _association_features(self, rows: np.ndarray, dj: np.ndarray, ctx: dict) -> None:
+        """Shirt features of the detections ``dj`` that the appearance term can change: on sampling frames all of
+        them, otherwise those competing with another detection for a track (or with another track for them)."""
+        if ctx["image"] is None or not len(dj):
+            return
+        if ctx["sample"]:
+            self._det_features(dj, ctx)
+            return
+        if not len(rows):
+            return
+        feasible = ctx["cost"][rows][:, dj] < self.cfg.max_cost
+        amb_col = feasible.sum(axis=0) >= 2
+        amb_row = feasible.sum(axis=1) >= 2
+        if amb_row.any():
             amb_col |= feasible[amb_row].any(axis=0)
-            need &= amb_col
-        todo = dj[need]
+        if amb_col.any():
+            self._det_features(dj[amb_col], ctx)
+
+    def _det_features(self, dj: np.ndarray, ctx: dict) -> None:
+        """Compute (once) the shirt features of detections ``dj`` into ``ctx["feat"]`` and ``ctx["lab"]``."""
+        if ctx["image"] is None:
+            return
+        todo = dj[~ctx["tried"][dj]]
         if len(todo):
             f, lab = shirt_features(ctx["image"], ctx["boxes"][todo], self.team_cfg)
-            feats[todo] = f
+            ctx["feat"][todo] = f
             ctx["lab"][todo] = lab
             ctx["tried"][todo] = True
-        return feats[dj]
+            ctx.pop("app_dist", None)
 
     def _reid_filter(self, pairs: np.ndarray, cost: np.ndarray, dist: np.ndarray, ti: np.ndarray) -> np.ndarray:
         """Keep re-identifications after long gaps only when the chosen pair is clearly nearer (drift-compensated)
@@ -213,8 +236,10 @@ class PlayerTracker:
 
     # ------------------------------------------------------------------ main step
     def update(self, frame: int, t: float, xyxy: np.ndarray, conf: np.ndarray, cls: np.ndarray,
-               H: np.ndarray | None, image: np.ndarray | None = None) -> None:
-        """Advance one frame with person detections (boxes (N, 4), confidences (N,), class names (N,))."""
+               H: np.ndarray | None, image: np.ndarray | None = None, Hinv: np.ndarray | None = None) -> None:
+        """Advance one frame with person detections (boxes (N, 4), confidences (N,), class names (N,)).
+
+        ``Hinv``: the inverse of ``H`` where the caller has it (saves an inversion)."""
         c = self.cfg
         dt = 0.04 if self._t_prev is None else max(1e-3, t - self._t_prev)
         self._t_prev = t
@@ -237,22 +262,26 @@ class PlayerTracker:
                      "lab": np.full((n, 3), np.nan, dtype=np.float32), "tried": np.zeros(n, bool),
                      "ci": np.where(cls == PERSON_CLASSES[1], 1, np.where(cls == PERSON_CLASSES[2], 2, 0))}
         if pitch:
-            xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px, np.linalg.inv(H))
+            xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px,
+                                  np.linalg.inv(H) if Hinv is None else Hinv)
             bad = ~np.isfinite(xy).all(axis=1)
             if bad.any():  # above the horizon: cannot be a person on the pitch
                 xy[bad] = _FAR
             ctx["xy"], ctx["R"] = xy, R
         ctx["pred_boxes"] = self._predicted_boxes(H)
+        self._base_cost(ctx)
 
         high = np.flatnonzero(conf >= c.high_conf)
         low = np.flatnonzero(conf < c.high_conf)
-        active = np.flatnonzero(s["misses"] == 0)
-        lost = np.flatnonzero((s["misses"] > 0) & s["confirmed"])
+        miss = s["misses"]
+        active = np.flatnonzero(miss == 0)
+        lost = np.flatnonzero((miss > 0) & s["confirmed"])
+        self._association_features(active, high, ctx)
 
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         # stage 1: active tracks vs high-confidence detections
-        cost = self._cost(active, high, ctx, use_app=True)
+        cost = self._stage_cost(active, high, ctx, use_app=True)
         pairs, ur, uc = assign(cost, c.max_cost)
         rows.append(active[pairs[:, 0]])
         cols.append(high[pairs[:, 1]])
@@ -263,16 +292,17 @@ class PlayerTracker:
             for grp, far in ((lost[gap <= c.reid_defer_s], False), (lost[gap > c.reid_defer_s], True)):
                 if not len(grp) or not len(rem_high):
                     continue
-                cost = self._cost(grp, rem_high, ctx, use_app=True, lost=True)
+                self._association_features(grp, rem_high, ctx)
+                cost = self._stage_cost(grp, rem_high, ctx, use_app=True)
                 pairs, _, _ = assign(cost, c.max_cost)
                 if far:
-                    pairs = self._reid_filter(pairs, cost, ctx["dist"], grp)
+                    pairs = self._reid_filter(pairs, cost, ctx["dist"][grp][:, rem_high], grp)
                 rows.append(grp[pairs[:, 0]])
                 cols.append(rem_high[pairs[:, 1]])
                 rem_high = np.delete(rem_high, pairs[:, 1])
         # stage 3: remaining active tracks vs low-confidence detections, motion only
         if len(rem_active) and len(low):
-            cost = self._cost(rem_active, low, ctx, use_app=False)
+            cost = self._stage_cost(rem_active, low, ctx, use_app=False)
             pairs, _, _ = assign(cost, c.low_max_cost)
             rows.append(rem_active[pairs[:, 0]])
             cols.append(low[pairs[:, 1]])
@@ -327,7 +357,7 @@ class PlayerTracker:
         s["misses"][r] = 0
         s["hits"][r] += 1
         s["confirmed"][r] |= s["hits"][r] >= c.min_hits
-        np.add.at(s["votes"], (r, ctx["ci"][j]), conf[j])
+        s["votes"][r, ctx["ci"][j]] += conf[j]  # rows r are distinct
         s["last_det"][r] = j
         s["drift0"][r] = self.drift
         if ctx["pitch"]:
@@ -355,7 +385,7 @@ class PlayerTracker:
             old = s["app"][rf]
             fresh = np.isnan(old[:, 0])
             m = c.app_momentum
-            a = m * np.nan_to_num(old) + (1 - m) * f
+            a = m * np.where(fresh[:, None], 0.0, old) + (1 - m) * f
             a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
             s["app"][rf] = np.where(fresh[:, None], f, a)
             s["app_n"][rf] += 1
@@ -369,8 +399,9 @@ class PlayerTracker:
         s = self.s
         seen = (s["misses"] == 0) & s["confirmed"] & s["has_kf"] & (s["hits"] >= 2)
         if seen.sum() >= 3:
-            v = s["X"][seen][:, [1, 3]]
-            self.drift = self.drift + dt * np.median(v, axis=0)
+            v = np.sort(s["X"][seen][:, 1::2], axis=0)  # median per axis (np.median is slow on a few rows)
+            k = len(v)
+            self.drift = self.drift + dt * 0.5 * (v[(k - 1) // 2] + v[k // 2])
         self.drift_t.append(self._t_now)
         self.drift_xy.append(self.drift.copy())
 
@@ -384,7 +415,8 @@ class PlayerTracker:
         boxes = s["box"].copy()
         xy = np.full((n, 2), np.nan)
         if not det.all():
-            boxes[~det] = self._predicted_boxes(H)[~det]
+            # rows born this frame are detected; the others keep their row from before the births
+            boxes[~det] = ctx["pred_boxes"][np.flatnonzero(~det)]
         if ctx["pitch"]:
             z = ctx["xy"][s["last_det"][det]]
             z[np.abs(z[:, 0]) >= _FAR / 10] = np.nan

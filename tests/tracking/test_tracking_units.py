@@ -9,7 +9,14 @@ from filterpy.kalman import KalmanFilter
 
 from cv.camera import Camera
 from tracking import TrackingConfig
-from tracking.kalman import batch_predict_cv, batch_update_pos
+from tracking.kalman import (
+    CA_POS,
+    batch_predict_ca,
+    batch_predict_cv,
+    batch_update_pos,
+    ca_state,
+    constant_acceleration,
+)
 from tracking.projection import image_to_pitch, inverse_jacobian, pitch_to_image
 
 
@@ -64,6 +71,37 @@ def test_batched_kalman_matches_filterpy():
         kf.update(Z[i], R=R[i])
         np.testing.assert_allclose(X[i], kf.x, atol=1e-9)
         np.testing.assert_allclose(P[i], kf.P, atol=1e-9)
+
+
+def test_batched_constant_acceleration_matches_filterpy():
+    """The ball's constant-acceleration predict/update (batched and single-state) against filterpy's KalmanFilter."""
+    rng = np.random.default_rng(1)
+    kfs, X, P = [], [], []
+    for _ in range(4):
+        R0 = np.diag(rng.uniform(0.1, 1.0, 2))
+        kf = constant_acceleration(rng.normal(size=2) * 10, R0, vel_std=5.0, acc_std=3.0)
+        kf.x = kf.x + rng.normal(size=6)
+        kfs.append(kf)
+        X.append(kf.x.copy())
+        P.append(kf.P.copy())
+    X, P = np.array(X), np.array(P)
+    single = ca_state(kfs[0].x[list(CA_POS)], kfs[0].P[np.ix_(CA_POS, CA_POS)], vel_std=5.0, acc_std=3.0)
+    single.x, single.P = X[0].copy(), P[0].copy()
+    for dt in (0.04, 0.08, 0.04):
+        X, P = batch_predict_ca(X, P, dt, 30.0)
+        single.predict_ca(dt, 30.0)
+        Z = rng.normal(size=(4, 2)) * 5
+        R = np.array([np.diag(rng.uniform(0.05, 2.0, 2)) for _ in range(4)])
+        X, P = batch_update_pos(X, P, Z, R, CA_POS)
+        single.update_pos(Z[0], R[0])
+        for i, kf in enumerate(kfs):
+            F = np.kron(np.eye(2), [[1, dt, 0.5 * dt * dt], [0, 1, dt], [0, 0, 1]])
+            kf.predict(F=F, Q=Q_discrete_white_noise(3, dt, 30.0**2, block_size=2))
+            kf.update(Z[i], R=R[i])
+            np.testing.assert_allclose(X[i], kf.x, rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(P[i], kf.P, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(single.x, kfs[0].x, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(single.P, kfs[0].P, rtol=1e-9, atol=1e-9)
 
 
 def test_split_and_stitch_follow_the_group_drift():
