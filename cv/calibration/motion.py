@@ -72,7 +72,7 @@ class MotionEstimator:
             for x, y in self.pts.reshape(-1, 2).astype(int):
                 cv2.circle(m, (int(x), int(y)), 7, 0, -1)
         need = self.max_points - (0 if self.pts is None else len(self.pts))
-        new = cv2.goodFeaturesToTrack(gray, maxCorners=max(need, 1), qualityLevel=0.01, minDistance=7, mask=m,
+        new = cv2.goodFeaturesToTrack(gray, maxCorners=max(need, 1), qualityLevel=0.002, minDistance=7, mask=m,
                                       blockSize=5)
         if new is None:
             return
