@@ -35,11 +35,11 @@ def shot_features(grass: np.ndarray, field: np.ndarray, lines: np.ndarray | None
         person = float(np.median(b[:, 3] - b[:, 1])) / frame_height
         tallest = float(np.max(b[:, 3] - b[:, 1])) / frame_height
     holes = cv2.bitwise_and(field, cv2.bitwise_not(grass))
-    holes = cv2.morphologyEx(holes, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    holes = cv2.morphologyEx(holes, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))[::2, ::2]  # blobs: half size is plenty
     blob = 0.0
     k, _, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
     if k > 1:
-        blob = float(stats[1:, cv2.CC_STAT_AREA].max()) / n
+        blob = float(stats[1:, cv2.CC_STAT_AREA].max()) / holes.size
     return ShotFeatures(
         grass_share=cv2.countNonZero(grass) / n,
         field_share=cv2.countNonZero(field) / n,
@@ -65,8 +65,8 @@ def classify_shot(f: ShotFeatures, min_grass_share: float = 0.35, closeup_person
     return "main"
 
 
-BUSY_CHANGE = 10.0  # mean change of the thumbnail's brightness (0..255) above which the picture itself changed
-SOFT_DISTANCE = 0.2  # colour-histogram distance that, with a changed picture, makes a cut
+BUSY_CHANGE = 8.0  # mean change of the thumbnail's brightness (0..255) above which the picture itself changed
+SOFT_DISTANCE = 0.15  # colour-histogram distance that, with a changed picture, makes a cut
 
 
 class CutDetector:
@@ -95,7 +95,8 @@ class CutDetector:
         small = hsv[::4, ::4]
         hist = cv2.calcHist([small], [0, 1, 2], None, [18, 4, 4], [0, 180, 0, 256, 0, 256])
         cv2.normalize(hist, hist, 1.0, 0.0, cv2.NORM_L1)
-        thumb = cv2.resize(hsv[..., 2], (40, 23), interpolation=cv2.INTER_AREA).astype(np.float32)
+        thumb = cv2.resize(np.ascontiguousarray(hsv[..., 2]), (40, 20), interpolation=cv2.INTER_AREA)
+        thumb = thumb.astype(np.float32)
         cut = False
         self.busy = False
         self.last_change = BUSY_CHANGE  # unknown: neither still nor changed
@@ -127,6 +128,7 @@ class ShotSegment:
     still: int = 0
     found: bool = False
     replay: bool = False
+    misfit: int = 0  # frames with plenty of line evidence that the known main camera contradicts at every pose
 
     def add(self, raw: str, busy: bool, change: float) -> None:
         """Count one frame's per-frame shot type and picture change."""
@@ -157,14 +159,14 @@ class ShotSegment:
             return "other"
         if self.found:
             return "main"
-        if self.after_transition or self.is_still:
-            return "other"  # a replay after a wipe, or a still picture
+        if self.after_transition or self.is_still or (self.cut_in and self.misfit >= 2):
+            return "other"  # a replay after a wipe or from another camera, or a still picture
         return "main"
 
     def may_be_main(self) -> bool:
         """Whether the main camera is worth looking for in this segment."""
         lab = self.label()
-        return lab == "main" or (lab == "other" and self.after_transition and not self.transition
+        return lab == "main" or (lab == "other" and (self.after_transition or self.misfit > 0) and not self.transition
                                  and not self.replay and not self.is_still and self.other < 0.5 * self.n)
 
 

@@ -34,8 +34,8 @@ class MotionEstimator:
         """
         M, n = None, 0
         if self.prev is not None and self.pts is not None and len(self.pts) >= 8:
-            nxt, st, _ = cv2.calcOpticalFlowPyrLK(self.prev, gray, self.pts, None, winSize=(15, 15), maxLevel=3,
-                                                  criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03))
+            nxt, st, _ = cv2.calcOpticalFlowPyrLK(self.prev, gray, self.pts, None, winSize=(13, 13), maxLevel=3,
+                                                  criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03))
             ok = st.ravel() == 1
             if ok.sum() >= 8:
                 a, b = self.pts[ok].reshape(-1, 2), nxt[ok].reshape(-1, 2)

@@ -39,6 +39,8 @@ from cv.shots import CutDetector, ShotSegment, classify_shot, shot_features
 
 TRACK_TAUS = (8.0, 5.0, 3.0, 3.0)
 PTZ_TAUS = (16.0, 12.0, 8.0, 5.0, 4.0, 3.0, 3.0, 3.0)
+PTZ_TRACK_TAUS = (10.0, 6.0, 4.0, 3.0)  # re-alignment of a camera carried by good motion
+STEADY_PX = 1.0  # working px: a re-alignment moving the carried camera less than this leaves it steady
 MIN_STRENGTH = 0.01  # weakest constrained warp direction accepted from nothing, unless a real camera fits closely
 MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot verify a camera
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
@@ -46,6 +48,7 @@ END_MARGIN = -0.02  # a frame matching a behind-the-goal pose about as well as a
 OTHER_RECHECK = 10  # frames after which a segment taken for a replay is looked at again
 END_CHECK_FRAMES = 24  # frames after a camera was found during which replays are looked for
 END_MIN_F1 = 0.6  # agreement of a behind-the-goal camera fit that marks a frame as a replay
+MISFIT_EVIDENCE_PX = 600  # line pixels (at 640 wide) for a contradicted search to count against the main camera
 PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the known camera to count
 
 
@@ -89,6 +92,7 @@ class TrackingCalibrator:
         self.H: np.ndarray | None = None  # working-resolution homography of the last frame
         self.usable = False
         self.since_refine = 0
+        self.steady = False  # the last re-alignment hardly moved the camera the motion carried
         self.since_init = 0
         self.since_verified = 0
         self.fails = 0
@@ -225,7 +229,8 @@ class TrackingCalibrator:
         fh = max(16, int(round(h0 * fw / w0)))
         S = resize_matrix(ws / w0, hs / h0)
         F = resize_matrix(ws / fw, hs / fh)  # flow px -> working px
-        tiny = cv2.resize(image, (fw, fh), interpolation=cv2.INTER_AREA) if (fw, fh) != (w0, h0) else image
+        small = _shrink(image, ws, hs)
+        tiny = _shrink(small, fw, fh)
         hsv_t = cv2.cvtColor(tiny, cv2.COLOR_BGR2HSV)
         grass_t = grass_mask(hsv_t)
         field_t = field_mask(grass_t, close_px=max(5, (fw // 40) | 1))
@@ -279,12 +284,13 @@ class TrackingCalibrator:
         if reinit and H_pred is None and hint_H is None and self.wait_init > 0:
             self.wait_init -= 1
             return FrameCalibration(frame, t, shot, None, method, cut=cut)
-        if not reinit and not force_refine and self.since_refine < cfg.refine_every:
+        # a camera that the lines kept where the motion carried it is re-aligned half as often
+        every = cfg.refine_every * (2 if self.steady else 1)
+        if not reinit and not force_refine and self.since_refine < every:
             self.H = H_pred  # motion only: the usable flag of the last verification stands
             if self.since_verified > cfg.max_unverified:
                 self.usable = False
             return self._result(frame, t, shot, method, S, self.last, cut, motion_only=True)
-        small = cv2.resize(image, (ws, hs), interpolation=cv2.INTER_AREA) if (ws, hs) != (w0, h0) else image
         hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
         field = cv2.resize(field_t, (ws, hs), interpolation=cv2.INTER_NEAREST)
         players = boxes_mask((hs, ws), boxes, ws / w0)
@@ -313,11 +319,14 @@ class TrackingCalibrator:
         if not reinit:
             if self.camera_position is not None:
                 # the position stays where it was found: along the optical axis it trades off against the zoom
-                res, _ = refine_ptz(H_pred, self.camera_position, ev, self.model_xy, taus=PTZ_TAUS,
-                                    position_prior=4.0)
+                res, _ = refine_ptz(H_pred, self.camera_position, ev, self.model_xy,
+                                    taus=PTZ_TAUS if force_refine else PTZ_TRACK_TAUS,
+                                    ridge_iters=3 if force_refine else 2, position_prior=4.0)
             else:
                 res = refine(H_pred, ev, self.model_xy, taus=TRACK_TAUS, prior=1.0, pitch=self.pitch)
             H, accepted = self.filter.step(H_pred, res.H, ev.shape)
+            self.steady = bool(accepted and np.isfinite(res.residual)
+                               and interior_shift(H_pred, res.H, ev.shape) < STEADY_PX)
             if self.filter.lost:
                 self._lose()
                 return FrameCalibration(frame, t, shot, None, method, res.residual / (ws / w0), res.inliers, False, cut)
@@ -446,6 +455,9 @@ class TrackingCalibrator:
                 return None
             if pr is not None and self._accept_ptz(pr, scale):
                 return pr.refined
+            if (pr is not None and pr.agreement.contradicted
+                    and pr.agreement.evidence * (640.0 / ev.shape[1]) ** 2 >= MISFIT_EVIDENCE_PX):
+                self.seg.misfit += 1  # plenty of lines, and no pan / tilt / zoom of the main camera lies on them
             main_sim, end_sim = dictionary.similarities(ev.lines, self.pitch)
             if end_sim > main_sim + END_MARGIN:
                 self.seg.replay = True
@@ -497,3 +509,13 @@ def _with_shot(r: FrameCalibration, shot: str) -> FrameCalibration:
     if shot == "main":
         return FrameCalibration(r.frame, r.t, shot, r.H, r.method, r.residual, r.inliers, r.usable, r.cut)
     return FrameCalibration(r.frame, r.t, shot, None, r.method, cut=r.cut)
+
+
+def _shrink(image: np.ndarray, w: int, h: int) -> np.ndarray:
+    """``image`` at ``w`` x ``h``: two-to-one by bilinear sampling (the exact 2x2 mean, fast), else by area."""
+    h0, w0 = image.shape[:2]
+    if (w, h) == (w0, h0):
+        return image
+    if w0 == 2 * w and h0 == 2 * h:
+        return cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
