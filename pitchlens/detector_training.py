@@ -91,6 +91,44 @@ def render_training_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720
             return
 
 
+#: Frames taken from each cut-away scene, by plan kind (graphics cards: frames with no object to detect).
+CUTAWAY_FRAMES = (("closeup", 2), ("replay", 2), ("graphics", 1), ("main", 1))
+CUTAWAY_SCENE_FRAMES = 250  # a 10 s scene at 25 fps: room for a close-up, a replay and a graphics card
+
+
+def render_cutaway_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720)) -> Iterator[tuple[np.ndarray, dict]]:
+    """``n`` frames from fresh scenes that all have cut-aways: per scene (renderer seed ``SeedSequence([seed, k])``)
+    close-ups, replay frames, a graphics card and a main-camera frame (:data:`CUTAWAY_FRAMES`), picked at random
+    inside each segment. Lens distortion and JPEG artefacts are drawn per scene as in
+    ``pitchlens.synth.render.render_frames``; benchmark seeds are skipped."""
+    from pitchlens.synth.render import ClipRenderer
+
+    done, k = 0, 0
+    while done < n:
+        sub = _scene_seed(seed, k)
+        k += 1
+        if sub in BENCHMARK_SEEDS:
+            continue
+        rng = np.random.default_rng(sub)
+        k1 = float(rng.uniform(-0.08, 0.08)) if rng.random() < 0.5 else 0.0
+        jpeg = int(rng.integers(35, 90)) if rng.random() < 0.5 else None
+        r = ClipRenderer(sub, CUTAWAY_SCENE_FRAMES, size, 25.0, "sim", True, k1=k1, jpeg_quality=jpeg)
+        kinds = np.array([p.kind for p in r.plans])
+        for kind, m in CUTAWAY_FRAMES:
+            idx = np.flatnonzero(kinds == kind)
+            for i in sorted(rng.choice(idx, size=min(m, len(idx)), replace=False).tolist()):
+                img, frow, orows = r.frame(int(i))
+                yield img, {"frame": frow | {"scene_seed": sub, "k1": k1, "jpeg_quality": jpeg}, "objects": orows}
+                done += 1
+                if done >= n:
+                    return
+
+
+#: Frame sources of a dataset split: ``broadcast`` (six frames of each fresh scene, a third with cut-aways)
+#: and ``cutaway`` (scenes that all have cut-aways; :func:`render_cutaway_frames`).
+SOURCES = ("broadcast", "cutaway")
+
+
 def crop_windows(rng: np.random.Generator, objects: list[dict], size: tuple[int, int], crop: int,
                  n: int) -> list[tuple[int, int]]:
     """Top-left corners of ``n`` crops: the first around the ball (or a person), the rest anywhere."""
@@ -132,24 +170,35 @@ def yolo_labels(objects: list[dict], x0: int, y0: int, crop: int) -> list[str]:
 
 
 def build_split(root: Path | str, split: str, n_img: int, base_seed: int, s: TrainSettings,
-                progress: Callable[[str], None] | None = None) -> int:
-    """Render frames from ``base_seed`` and write ``n_img`` crops with labels under ``root/{images,labels}/split``."""
+                progress: Callable[[str], None] | None = None, source: str = "broadcast", crop: int | None = None,
+                crops_per_frame: int | None = None) -> int:
+    """Render frames from ``base_seed`` and write ``n_img`` crops with labels under ``root/{images,labels}/split``.
+
+    ``source`` picks the frames (:data:`SOURCES`); crops are ``crop`` pixels square (default ``s.imgsz``) at native
+    resolution, ``crops_per_frame`` (default ``s.crops_per_frame``) per frame.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
     root = Path(root)
+    crop = int(crop or s.imgsz)
+    per = int(crops_per_frame or s.crops_per_frame)
     (root / "images" / split).mkdir(parents=True, exist_ok=True)
     (root / "labels" / split).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([int(base_seed), 7])
-    n_frames = math.ceil(n_img / s.crops_per_frame)
+    n_frames = math.ceil(n_img / per)
+    frames = (render_training_frames(base_seed, n_frames, s.frame_size, s.scene_frames, s.scene_stride)
+              if source == "broadcast" else render_cutaway_frames(base_seed, n_frames, s.frame_size))
+    tag = "" if source == "broadcast" else f"{source}_"
     written = 0
-    for fi, (img, truth) in enumerate(render_training_frames(base_seed, n_frames, s.frame_size, s.scene_frames,
-                                                             s.scene_stride)):
+    for fi, (img, truth) in enumerate(frames):
         objects = truth["objects"]
-        for ci, (x0, y0) in enumerate(crop_windows(rng, objects, s.frame_size, s.imgsz, s.crops_per_frame)):
+        for ci, (x0, y0) in enumerate(crop_windows(rng, objects, s.frame_size, crop, per)):
             if written >= n_img:
                 break
-            name = f"{split}_{base_seed}_{fi:05d}_{ci}"
-            tile = img[y0:y0 + s.imgsz, x0:x0 + s.imgsz]
+            name = f"{split}_{tag}{base_seed}_{fi:05d}_{ci}"
+            tile = img[y0:y0 + crop, x0:x0 + crop]
             cv2.imwrite(str(root / "images" / split / f"{name}.jpg"), tile, [cv2.IMWRITE_JPEG_QUALITY, 92])
-            (root / "labels" / split / f"{name}.txt").write_text("\n".join(yolo_labels(objects, x0, y0, s.imgsz)))
+            (root / "labels" / split / f"{name}.txt").write_text("\n".join(yolo_labels(objects, x0, y0, crop)))
             written += 1
         if progress and (fi + 1) % 20 == 0:
             progress(f"{split}: rendered {fi + 1}/{n_frames} frames")
@@ -180,10 +229,93 @@ def build_dataset(root: Path | str, s: TrainSettings, progress: Callable[[str], 
     return write_data_yaml(root)
 
 
+@dataclass
+class SplitSpec:
+    """One part of a recipe's dataset: ``crops`` crops of ``crop`` px from ``source`` frames of scenes of ``seed``."""
+
+    split: str  # train | val
+    source: str  # broadcast | cutaway (:data:`SOURCES`)
+    seed: int
+    crops: int
+    crop: int = 320
+    crops_per_frame: int = 3
+
+
+@dataclass
+class Recipe:
+    """How a set of weights is made: its dataset (splits) and its training settings. Paths are relative to the
+    recipe file's folder."""
+
+    out: Path
+    settings: TrainSettings
+    splits: list[SplitSpec]
+    path: Path | None = None
+
+
+def load_recipe(path: Path | str) -> Recipe:
+    """Read a recipe YAML (``out``, ``train``: :class:`TrainSettings` fields, ``splits``: :class:`SplitSpec` rows)."""
+    import yaml
+
+    from cv.errors import SettingsError
+
+    path = Path(path)
+    if not path.is_file():
+        raise SettingsError(f"{path}: no such recipe file")
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+        train = dict(doc.get("train") or {})
+        if train.get("init"):
+            train["init"] = str((path.parent / train["init"]).resolve())
+        if "frame_size" in train:
+            train["frame_size"] = tuple(train["frame_size"])
+        settings = TrainSettings(**train)
+        splits = [SplitSpec(**row) for row in doc["splits"]]
+        out = path.parent / doc["out"]
+    except (KeyError, TypeError, yaml.YAMLError) as e:
+        raise SettingsError(f"{path}: not a training recipe ({type(e).__name__}: {str(e).splitlines()[0][:120]})") \
+            from e
+    bad = [sp for sp in splits if sp.split not in ("train", "val") or sp.source not in SOURCES]
+    if bad or not {sp.split for sp in splits} >= {"train", "val"}:
+        raise SettingsError(f"{path}: splits need train and val parts, each with source in {list(SOURCES)}")
+    return Recipe(out=out, settings=settings, splits=splits, path=path)
+
+
+def build_recipe_dataset(root: Path | str, recipe: Recipe,
+                         progress: Callable[[str], None] | None = None) -> Path:
+    """Render exactly the recipe's dataset under ``root`` (emptied first); returns its ``data.yaml``."""
+    root = Path(root)
+    shutil.rmtree(root, ignore_errors=True)
+    for sp in recipe.splits:
+        build_split(root, sp.split, sp.crops, sp.seed, recipe.settings, progress, source=sp.source, crop=sp.crop,
+                    crops_per_frame=sp.crops_per_frame)
+    return write_data_yaml(root)
+
+
+def train_recipe(recipe: Recipe | Path | str, workdir: Path | str, out: Path | str | None = None,
+                 device: str | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """Rebuild a recipe's dataset under ``workdir/dataset`` and train on it (:func:`train_detector`); the weights go
+    to ``out`` (default: the recipe's). The summary also holds the recipe and the dataset's rendering time."""
+    r = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
+    s = TrainSettings(**asdict(r.settings))
+    if device:
+        s.device = device
+    t0 = time.perf_counter()
+    data = build_recipe_dataset(Path(workdir) / "dataset", r, progress)
+    t_data = time.perf_counter() - t0
+    if progress:
+        progress(f"dataset rendered in {t_data:.0f} s")
+    summary = train_detector(out or r.out, workdir, s, progress, dataset=data.parent)
+    summary["recipe"] = {"path": str(r.path), "splits": [asdict(sp) for sp in r.splits]}
+    summary["dataset_seconds"] = round(t_data, 1)
+    summary["total_seconds"] = round(summary["total_seconds"] + t_data, 1)
+    (Path(workdir) / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
 def train_detector(out: Path | str, workdir: Path | str, settings: TrainSettings | None = None,
                    progress: Callable[[str], None] | None = None, dataset: Path | str | None = None) -> dict:
-    """Build the dataset (or use ``dataset``, a folder written by :func:`build_split`), train the model from
-    scratch and copy the best weights to ``out``.
+    """Build the dataset (or use ``dataset``, a folder written by :func:`build_split`), train the model (from
+    scratch, or from ``settings.init``) and copy the best weights to ``out``.
 
     Returns a summary (settings, image counts, seconds, validation mAP50 and per-class AP50), also written to
     ``workdir/summary.json``.
@@ -201,12 +333,13 @@ def train_detector(out: Path | str, workdir: Path | str, settings: TrainSettings
     if progress:
         progress(f"dataset ready in {t_data:.0f} s; training")
     model = YOLO(str(MODEL_YAML), task="detect")
-    if s.init:
-        model = model.load(s.init)  # transfer the earlier run's weights into the same architecture
     model.train(
         data=str(data), epochs=s.epochs, imgsz=s.imgsz, batch=s.batch, nbs=s.batch, device=s.device,
         workers=s.workers, seed=s.seed, deterministic=True, project=str(workdir), name="train", exist_ok=True,
-        plots=False, pretrained=False, amp=False, cache="ram", optimizer="AdamW", lr0=s.lr0,
+        # the trainer builds a fresh network from the YAML and loads ``pretrained`` into it (weights loaded into
+        # ``model`` beforehand would be dropped): False trains from scratch
+        plots=False, pretrained=str(Path(s.init).resolve()) if s.init else False,
+        amp=False, cache="ram", optimizer="AdamW", lr0=s.lr0,
         warmup_epochs=s.warmup_epochs, close_mosaic=max(1, s.epochs // 4),
         hsv_h=0.03, hsv_s=0.6, hsv_v=0.4, fliplr=0.5, scale=0.25, translate=0.1, mosaic=1.0, verbose=False,
         **({"time": s.hours} if s.hours else {}),

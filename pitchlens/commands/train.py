@@ -25,16 +25,29 @@ def train_detector(
                                     "command) instead of from scratch."),
     hours: float | None = typer.Option(None, "--hours", min=0.001,
                                        help="Wall-clock training budget in hours; overrides --epochs when set."),
+    recipe: Path | None = typer.Option(None, "--recipe", help="Rebuild exactly this recipe's dataset and train "
+                                       "with its settings (e.g. weights/pitchlens-demo.recipe.yaml); only --out, "
+                                       "--workdir and --device apply alongside it."),
 ) -> None:
-    """Render synthetic frames and train the demo detector (ball/goalkeeper/player/referee) from scratch."""
-    from pitchlens.detector_training import TrainSettings
+    """Render synthetic frames and train the demo detector (ball/goalkeeper/player/referee)."""
+    from pitchlens.detector_training import TrainSettings, load_recipe, train_recipe
     from pitchlens.detector_training import train_detector as run
 
+    if recipe is not None:
+        r = load_recipe(recipe)
+        if dataset is not None or init is not None:
+            raise ConfigError("--recipe: states its own dataset and start weights; drop --dataset/--init")
+        target = out if out != Path("weights/pitchlens-demo.pt") else r.out
+        _report(train_recipe(r, workdir, target, device, progress=typer.echo), target)
+        return
     if imgsz % 32:
         raise ConfigError(f"--imgsz: must be a multiple of 32, got {imgsz}")
     s = TrainSettings(images=images, epochs=epochs, imgsz=imgsz, seed=seed, device=device,
                       crops_per_frame=crops_per_frame, batch=batch, hours=hours, init=init)
-    summary = run(out, workdir, s, progress=typer.echo, dataset=dataset)
+    _report(run(out, workdir, s, progress=typer.echo, dataset=dataset), out)
+
+
+def _report(summary: dict, out: Path) -> None:
     v = summary["validation"]
     typer.echo(f"wrote {out} ({summary['weights_bytes'] / 1e6:.1f} MB) in {summary['total_seconds']:.0f} s; "
                f"val mAP50 {v['map50']:.3f} " + " ".join(f"{k} {a:.3f}" for k, a in v["ap50"].items()))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import torch
 
 from cv.detect import CLASSES, Detector, DetectorSettings
 from pitchlens.detector_training import (
@@ -49,8 +52,94 @@ def test_tiny_training_run_gives_demo_weights(tmp_path):
     out = det([np.zeros((180, 320, 3), np.uint8)])
     assert len(out) == 1 and set(out[0].data["class_name"]) <= set(CLASSES)
 
+    # fine-tuning starts from the given weights: a step this small leaves them as they were
+    s.init, s.lr0, s.images = str(tmp_path / "w.pt"), 1e-12, 4
+    train_detector(tmp_path / "b.pt", tmp_path / "b", s, dataset=tmp_path / "work" / "dataset")
+
+    def convs(p: Path) -> dict:
+        sd = torch.load(p, weights_only=False)["model"].float().state_dict()
+        return {k: v for k, v in sd.items() if k.endswith("conv.weight")}
+
+    a, b = convs(tmp_path / "w.pt"), convs(tmp_path / "b.pt")
+    assert a.keys() == b.keys() and len(a) > 50
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
 
 def test_benchmark_seeds_are_never_training_scenes():
     from pitchlens.detector_training import _scene_seed
 
     assert not {_scene_seed(1000, k) for k in range(5000)} & set(BENCHMARK_SEEDS)
+
+
+def _recipe(tmp_path: Path, splits: str) -> Path:
+    p = tmp_path / "r.recipe.yaml"
+    p.write_text("out: w.pt\ntrain: {imgsz: 192, epochs: 1, batch: 4, seed: 5, frame_size: [640, 360], init: v1.pt}\n"
+                 "splits:\n" + splits)
+    return p
+
+
+def test_cutaway_frames_are_closeups_replays_and_graphics():
+    from pitchlens.detector_training import render_cutaway_frames
+
+    got = list(render_cutaway_frames(31, 6, (640, 360)))
+    shots = [t["frame"]["shot"] for _, t in got]
+    assert shots.count("closeup") == 2 and shots.count("other") == 3 and shots.count("main") == 1
+    assert all(img.shape == (360, 640, 3) for img, _ in got)
+    assert all(t["frame"]["scene_seed"] not in BENCHMARK_SEEDS for _, t in got)
+    tallest = {}
+    for _, t in got:
+        hs = [o["y2"] - o["y1"] for o in t["objects"]
+              if o.get("visible") and o["role"] != "ball" and o["x1"] is not None]
+        if hs:
+            tallest[t["frame"]["shot"]] = max(tallest.get(t["frame"]["shot"], 0), max(hs))
+    assert tallest["closeup"] > 2 * tallest["main"]  # close-ups hold people far bigger than the main camera's
+
+
+def test_recipe_builds_the_dataset_it_states(tmp_path):
+    from PIL import Image
+
+    from pitchlens.detector_training import build_recipe_dataset, load_recipe
+
+    path = _recipe(tmp_path, "  - {split: train, source: broadcast, seed: 3, crops: 4, crop: 160, crops_per_frame: 2}\n"
+                             "  - {split: train, source: cutaway, seed: 4, crops: 3, crop: 256, crops_per_frame: 1}\n"
+                             "  - {split: val, source: cutaway, seed: 6, crops: 2, crop: 256, crops_per_frame: 1}\n")
+    r = load_recipe(path)
+    assert r.out == tmp_path / "w.pt" and r.settings.init == str(tmp_path / "v1.pt") and r.settings.imgsz == 192
+    data = build_recipe_dataset(tmp_path / "ds", r)
+    imgs = {sp: sorted((data.parent / "images" / sp).glob("*.jpg")) for sp in ("train", "val")}
+    assert len(imgs["train"]) == 7 and len(imgs["val"]) == 2
+    sizes = sorted(Image.open(p).size for p in imgs["train"])
+    assert sizes == [(160, 160)] * 4 + [(256, 256)] * 3
+    assert sum("cutaway" in p.name for p in imgs["train"]) == 3
+    for p in imgs["train"] + imgs["val"]:
+        lab = (data.parent / "labels" / p.parent.name / f"{p.stem}.txt").read_text().split("\n")
+        for line in filter(None, lab):
+            c, *box = map(float, line.split())
+            assert int(c) in range(len(CLASSES)) and all(0 <= v <= 1 for v in box)
+    again = build_recipe_dataset(tmp_path / "ds2", r)  # the recipe states the dataset exactly: same bytes again
+    assert [p.read_bytes() for p in sorted((again.parent / "labels" / "train").glob("*.txt"))] == \
+        [p.read_bytes() for p in sorted((data.parent / "labels" / "train").glob("*.txt"))]
+
+
+def test_bad_recipes_are_one_line_errors(tmp_path):
+    import pytest
+
+    from cv.errors import SettingsError
+    from pitchlens.detector_training import load_recipe
+
+    with pytest.raises(SettingsError, match="no such recipe file"):
+        load_recipe(tmp_path / "nope.yaml")
+    with pytest.raises(SettingsError, match="train and val parts"):
+        load_recipe(_recipe(tmp_path, "  - {split: train, source: broadcast, seed: 3, crops: 4}\n"))
+    with pytest.raises(SettingsError, match="not a training recipe"):
+        load_recipe(_recipe(tmp_path, "  - {split: train, source: broadcast, seed: 3, crops: 4, colour: red}\n"))
+
+
+def test_shipped_recipes_load():
+    from pitchlens.detector_training import ROOT, load_recipe
+
+    new, old = load_recipe(ROOT / "weights" / "pitchlens-demo.recipe.yaml"), \
+        load_recipe(ROOT / "weights" / "pitchlens-demo-v1.recipe.yaml")
+    assert new.out.name == "pitchlens-demo.pt" and new.settings.init == str(old.out.resolve())
+    assert old.settings.init is None and sum(sp.crops for sp in old.splits if sp.split == "train") == 1080
+
