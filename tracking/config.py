@@ -104,7 +104,7 @@ class OfflineConfig:
     """Offline pass over a whole match."""
 
     split_gap_s: float = 0.5  # online tracks are cut where undetected longer than this, then stitched again
-    stitch_max_gap_s: float = 20.0  # tracklets separated by at most this long may be stitched
+    stitch_max_gap_s: float = 30.0  # tracklets separated by at most this long may be stitched
     stitch_max_speed: float = 4.0  # m/s; required average speed across the gap must stay below this
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
@@ -112,6 +112,7 @@ class OfflineConfig:
     stitch_sigma_rate: float = 4.0  # ... and its variance growth per second of gap (m^2/s)
     stitch_gate_chi2: float = 13.8  # links with a larger normalised squared displacement are impossible (2 dof)
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
+    stitch_new_cost: float = 8.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     smoother: str = "savgol"  # "savgol", "rts" or "none"

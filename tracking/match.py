@@ -32,7 +32,8 @@ class MatchTracker:
                  app_every: int = 5):
         self.cfg = cfg or TrackingConfig()
         self.fps = float(fps)
-        self.players = PlayerTracker(self.cfg.player, self.cfg.teams, app_every=app_every)
+        self.players = PlayerTracker(self.cfg.player, self.cfg.teams, app_every=app_every,
+                                     segment_gap_s=self.cfg.offline.split_gap_s)
         self.ball = BallTracker(self.cfg.ball, redetect=redetect)
         self._frames: list[int] = []
         self._t: list[float] = []
@@ -86,8 +87,11 @@ class MatchTracker:
         tracks = {tr.id: tr for tr in self.players.all_tracks()}
         first = max(tracks, default=0) + 1
         rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first)
-        roles0 = {pid: role_vote(tracks[tid].votes) for pid, tid in parent.items() if tid in tracks}
-        apps = {pid: tracks[tid].app for pid, tid in parent.items() if tid in tracks}
+        # each piece is judged by the segment of its online track that it covers (own votes and colours)
+        t0 = _piece_starts(rows)
+        segs = {pid: tracks[tid].segment_at(t0[pid]) for pid, tid in parent.items() if tid in tracks and pid in t0}
+        roles0 = {pid: role_vote(sg.votes) for pid, sg in segs.items() if sg is not None}
+        apps = {pid: sg.app for pid, sg in segs.items() if sg is not None}
         mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline, self.players.drift_series())
         rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
@@ -96,17 +100,16 @@ class MatchTracker:
 
         # per stitched track: votes, colour, position, for roles and teams
         summ: dict[int, TrackSummary] = {}
-        for pid, tid in parent.items():
-            tr = tracks.get(tid)
-            if tr is None:
+        for pid, sg in segs.items():
+            if sg is None:
                 continue
             root = mapping.get(pid, pid)
             s = summ.get(root)
             if s is None:
                 s = summ[root] = TrackSummary(root, np.zeros(3), 0, {}, np.nan)
-            s.lab = s.lab + tr.lab_sum
-            s.samples += tr.lab_n
-            for k, v in tr.votes.items():
+            s.lab = s.lab + sg.lab_sum
+            s.samples += sg.lab_n
+            for k, v in sg.votes.items():
                 s.votes[k] = s.votes.get(k, 0.0) + v
         present = set(np.unique(rows["track_id"]).tolist())
         summaries = []
@@ -147,4 +150,11 @@ class MatchTracker:
         return cols
 
 
-
+def _piece_starts(rows: dict) -> dict[int, float]:
+    """First time of each track id in ``rows``."""
+    tid = rows["track_id"]
+    if not len(tid):
+        return {}
+    order = np.lexsort((rows["t"], tid))
+    first = order[np.r_[True, tid[order][1:] != tid[order][:-1]]]
+    return {int(tid[i]): float(rows["t"][i]) for i in first}

@@ -135,10 +135,16 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     feasible &= r2 <= cfg.stitch_gate_chi2
     with np.errstate(invalid="ignore"):
         cost = np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
-    r, c = linear_sum_assignment(cost)
+    # leaving an end (and a start) unlinked costs stitch_new_cost: a link is made only where it is cheaper, so
+    # two long, unlikely links never displace one likely link just to link more tracklets
+    tau = cfg.stitch_new_cost
+    big = np.full((n, n), 1e6)
+    np.fill_diagonal(big, 0.5 * tau)
+    aug = np.block([[cost, big], [big, np.zeros((n, n))]])
+    r, c = linear_sum_assignment(aug)
     nxt = {}
     for i, j in zip(r, c, strict=True):
-        if cost[i, j] < 1e6:
+        if i < n and j < n and cost[i, j] < 1e6:
             nxt[i] = j
     prev = {j: i for i, j in nxt.items()}
     for i in range(n):

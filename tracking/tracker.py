@@ -39,6 +39,20 @@ _FAR = 1e6  # pitch position given to detections above the horizon (never inside
 
 
 @dataclass
+class Segment:
+    """What one stretch of a track saw: from a detection after a gap longer than ``segment_gap_s`` (or the
+    birth) to the next such gap. The offline pass cuts tracks at the same gaps and judges each piece by its own
+    votes and colours, so a wrong online re-identification does not lend one player's colours to another."""
+
+    t_start: float
+    votes: dict[str, float]
+    app: np.ndarray | None  # normalised mean shirt histogram (sqrt), None if never sampled
+    app_n: int
+    lab_sum: np.ndarray
+    lab_n: int
+
+
+@dataclass
 class Track:
     """Summary of one identity of the online tracker (what the offline pass needs)."""
 
@@ -49,6 +63,15 @@ class Track:
     app_n: int = 0
     lab_sum: np.ndarray = field(default_factory=lambda: np.zeros(3))
     lab_n: int = 0
+    segments: list[Segment] = field(default_factory=list)
+
+    def segment_at(self, t: float) -> Segment | None:
+        """The segment that was running at time ``t`` (the last one started at or before it)."""
+        best = None
+        for seg in self.segments:
+            if seg.t_start <= t + 1e-6:
+                best = seg
+        return best
 
 
 # per-track arrays: name -> (trailing shape, dtype, fill value)
@@ -60,14 +83,24 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         "t_last": ((), float, 0.0), "app": ((d,), np.float32, np.nan), "app_n": ((), np.int64, 0),
         "lab_sum": ((3,), float, 0.0), "lab_n": ((), np.int64, 0), "votes": ((3,), float, 0.0),
         "last_det": ((), np.int64, -1), "drift0": ((2,), float, 0.0),
+        # the running segment (see Segment)
+        "seg_t0": ((), float, 0.0), "seg_votes": ((3,), float, 0.0), "seg_app": ((d,), np.float32, 0.0),
+        "seg_app_n": ((), np.int64, 0), "seg_lab": ((3,), float, 0.0), "seg_lab_n": ((), np.int64, 0),
     }
+
+
+def _votes(v: np.ndarray) -> dict[str, float]:
+    return {k: float(x) for k, x in zip(PERSON_CLASSES, v, strict=True) if x > 0}
 
 
 class PlayerTracker:
     """Online multi-person tracker; call :meth:`update` once per frame in order."""
 
-    def __init__(self, cfg: PlayerConfig | None = None, team_cfg: TeamConfig | None = None, app_every: int = 5):
+    def __init__(self, cfg: PlayerConfig | None = None, team_cfg: TeamConfig | None = None, app_every: int = 5,
+                 segment_gap_s: float = 0.5):
         self.cfg = cfg or PlayerConfig()
+        self.segment_gap_s = segment_gap_s
+        self.segments: dict[int, list[Segment]] = {}  # closed segments per track id
         self.team_cfg = team_cfg or TeamConfig()
         self.app_every = max(1, app_every)
         self.D = hist_dim(self.team_cfg)
@@ -352,12 +385,19 @@ class PlayerTracker:
             gap = (s["misses"][r] + 1)[:, None]
             s["vel"][r] = 0.7 * s["vel"][r] + 0.3 * (box - s["box"][r]) / gap
         gap_t = ctx["t"] - s["t_last"][r]
+        if new:
+            s["seg_t0"][r] = ctx["t"]
+        else:
+            cut = gap_t > self.segment_gap_s
+            if cut.any():
+                self._close_segments(r[cut], ctx["t"])
         s["box"][r] = box
         s["t_last"][r] = ctx["t"]
         s["misses"][r] = 0
         s["hits"][r] += 1
         s["confirmed"][r] |= s["hits"][r] >= c.min_hits
         s["votes"][r, ctx["ci"][j]] += conf[j]  # rows r are distinct
+        s["seg_votes"][r, ctx["ci"][j]] += conf[j]
         s["last_det"][r] = j
         s["drift0"][r] = self.drift
         if ctx["pitch"]:
@@ -389,10 +429,34 @@ class PlayerTracker:
             a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
             s["app"][rf] = np.where(fresh[:, None], f, a)
             s["app_n"][rf] += 1
+            s["seg_app"][rf] += f
+            s["seg_app_n"][rf] += 1
             lab = ctx["lab"][j[fok]]
             lok = np.isfinite(lab).all(axis=1)
             s["lab_sum"][rf[lok]] += lab[lok]
             s["lab_n"][rf[lok]] += 1
+            s["seg_lab"][rf[lok]] += lab[lok]
+            s["seg_lab_n"][rf[lok]] += 1
+
+    def _segment(self, i: int) -> Segment:
+        """The running segment of track row ``i``."""
+        s = self.s
+        n = int(s["seg_app_n"][i])
+        app = None
+        if n:
+            a = s["seg_app"][i].astype(float)
+            app = (a / max(float(np.linalg.norm(a)), 1e-9)).astype(np.float32)
+        return Segment(float(s["seg_t0"][i]), _votes(s["seg_votes"][i]), app, n, s["seg_lab"][i].copy(),
+                       int(s["seg_lab_n"][i]))
+
+    def _close_segments(self, rows: np.ndarray, t: float) -> None:
+        """Close the running segments of track rows ``rows`` and start new ones at ``t``."""
+        s = self.s
+        for i in rows:
+            self.segments.setdefault(int(s["id"][i]), []).append(self._segment(int(i)))
+        s["seg_t0"][rows] = t
+        for k in ("seg_votes", "seg_app", "seg_app_n", "seg_lab", "seg_lab_n"):
+            s[k][rows] = 0
 
     def _update_drift(self, dt: float) -> None:
         """Integrate the mean velocity of the confirmed tracks matched this frame."""
@@ -441,10 +505,10 @@ class PlayerTracker:
     def _summary(self, i: int) -> Track:
         s = self.s
         app = s["app"][i].copy()
-        return Track(id=int(s["id"][i]), confirmed=bool(s["confirmed"][i]),
-                     votes={k: float(v) for k, v in zip(PERSON_CLASSES, s["votes"][i], strict=True) if v > 0},
+        tid = int(s["id"][i])
+        return Track(id=tid, confirmed=bool(s["confirmed"][i]), votes=_votes(s["votes"][i]),
                      app=None if np.isnan(app[0]) else app, app_n=int(s["app_n"][i]), lab_sum=s["lab_sum"][i].copy(),
-                     lab_n=int(s["lab_n"][i]))
+                     lab_n=int(s["lab_n"][i]), segments=[*self.segments.get(tid, []), self._segment(i)])
 
     def all_tracks(self) -> list[Track]:
         """Every confirmed track ever started (alive and deleted), as summaries."""

@@ -129,6 +129,48 @@ def test_split_and_stitch_follow_the_group_drift():
     assert stitch([a_end, b_end, a_new], cfg, None)[3] == 2
 
 
+def test_stitch_prefers_one_likely_link_to_two_unlikely_ones():
+    """A player back after 3 s near where he left is linked to himself, although linking his end to a far later
+    start and another end to his start would link more tracklets (that cross-over needs two unlikely links)."""
+    from dataclasses import replace
+
+    from tracking.config import OfflineConfig
+    from tracking.offline import Tracklet, stitch
+
+    e1 = Tracklet(1, 0.0, 10.0, np.zeros(2), np.array([0.0, 0.0]), None, "player")
+    e2 = Tracklet(2, 0.0, 5.0, np.zeros(2), np.array([22.5, 0.0]), None, "player")
+    s1 = Tracklet(3, 13.0, 20.0, np.array([4.0, 0.0]), np.zeros(2), None, "player")
+    s2 = Tracklet(4, 28.0, 30.0, np.array([27.2, 0.0]), np.zeros(2), None, "player")  # 23 s after e2: too late
+    cfg = replace(OfflineConfig(), stitch_max_gap_s=20.0)
+    m = stitch([e1, e2, s1, s2], cfg)
+    assert m[3] == 1 and m[4] == 4 and m[2] == 2
+    # forcing as many links as possible (no cost for leaving an end unlinked) gives the cross-over
+    m = stitch([e1, e2, s1, s2], replace(cfg, stitch_new_cost=1e5))
+    assert m[3] == 2 and m[4] == 1
+
+
+def test_track_segments_keep_their_own_votes_across_a_reidentification():
+    from tracking.simulate import person_boxes
+    from tracking.tracker import PlayerTracker
+
+    cam = Camera(position=(0.0, -74.0, 22.0), focal=1900.0).look_at((0.0, 0.0, 0.0))
+    H = cam.homography
+    pt = PlayerTracker(segment_gap_s=0.5)
+    for f in range(40):
+        if 10 <= f < 30:  # undetected for 0.8 s
+            pt.update(f, f * 0.04, np.zeros((0, 4)), np.zeros(0), np.zeros(0, str), H)
+            continue
+        box = person_boxes(cam, np.array([[0.01 * f, 0.0]]), np.array([1.8]))
+        pt.update(f, f * 0.04, box, np.array([0.9]), np.array(["referee" if f < 10 else "player"]), H)
+    tracks = pt.all_tracks()
+    assert len(tracks) == 1  # re-identified online
+    segs = tracks[0].segments
+    assert [round(sg.t_start, 2) for sg in segs] == [0.0, 1.2]
+    assert set(segs[0].votes) == {"referee"} and set(segs[1].votes) == {"player"}
+    assert tracks[0].segment_at(1.3) is segs[1] and tracks[0].segment_at(0.2) is segs[0]
+    assert set(tracks[0].votes) == {"referee", "player"}
+
+
 def test_ball_ignores_a_lone_far_candidate_and_reacquires_on_a_chain():
     from tracking import BallTracker
 
