@@ -45,11 +45,12 @@ def ptz_homography(R: np.ndarray, f: float, C: np.ndarray, width: int, height: i
 
 def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.ndarray,
                taus: tuple[float, ...] = (8.0, 5.0, 3.0, 3.0), ridge_iters: int = 3,
-               inlier_px: float = 1.5, position_prior: float = 4.0) -> tuple[RefineResult, np.ndarray]:
+               inlier_px: float = 1.5, position_prior: float | np.ndarray = 4.0,
+               prior_centre: np.ndarray | None = None) -> tuple[RefineResult, np.ndarray]:
     """Align the pitch model seen by a camera near ``C`` (metres) with ``ev``, starting from ``H0`` (working px):
-    robust Gauss-Newton over rotation, log focal length and the camera position, the position held to ``C`` by a
-    prior of ``position_prior`` (weight per m^2, in units of one model point's squared px). Returns the result
-    and the position estimate."""
+    robust Gauss-Newton over rotation, log focal length and the camera position, the position held to
+    ``prior_centre`` (default ``C``) by a prior of ``position_prior`` (weight per m^2, in units of one model point's
+    squared px; one number or one per axis). Returns the result and the position estimate."""
     h, w = ev.shape
     R0, f0 = snap(H0, C, w, h)
     xy = visible_model_points(H0, ev.shape, model_xy, masks=(ev.players,))
@@ -67,7 +68,9 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
         return z[:, :2] / z[:, 2:3]
 
     eps = 1e-5
-    P = np.diag([0, 0, 0, 0, position_prior, position_prior, position_prior])
+    P = np.diag(np.r_[np.zeros(4), np.broadcast_to(np.asarray(position_prior, dtype=float), 3)])
+    # the prior pulls the position change towards c0 (zero when the prior is centred on the start)
+    c0 = np.zeros(n) if prior_centre is None else np.r_[np.zeros(4), np.asarray(prior_centre, dtype=float) - C]
     # first the camera near C that best reproduces H0 on the visible model points (the algebraic snap is only a
     # start: with a distant, narrow camera a small change of H0 implies metres of camera motion)
     target = X @ np.asarray(H0, dtype=float).T
@@ -78,40 +81,18 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
         e = (uv - target).ravel()
         A = J.T @ J + P * len(uv) * 0.01
         A += 1e-9 * np.trace(A) * np.eye(n)
-        step = np.linalg.solve(A, J.T @ e + P * len(uv) * 0.01 @ p)
+        step = np.linalg.solve(A, J.T @ e + P * len(uv) * 0.01 @ (p - c0))
         p = p - step
         if np.abs(step).max() < 1e-7:
             break
-    offs = np.arange(-3, 4, dtype=float)
     for kind, tau in [("dist", t) for t in taus] + [("ridge", 3.0)] * ridge_iters:
         uv = proj(p)
         J = np.stack([(proj(p + eps * np.eye(n)[k]) - uv) / eps for k in range(n)], axis=2)  # (N, 2, n)
-        inside = (uv[:, 0] >= 4) & (uv[:, 0] <= w - 5) & (uv[:, 1] >= 4) & (uv[:, 1] <= h - 5)
-        if kind == "dist":
-            r = bilinear(ev.dist, uv)
-            gx, gy = _grad(ev.dist, uv)
-            wt = np.where(inside & (r < tau), (1 - (r / tau) ** 2) ** 2, 0.0)
-        else:
-            # sub-pixel: the ridge of the line mask along the projected normal (the distance field is flat
-            # across the width of a painted line)
-            t = proj(p, X2) - uv
-            t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
-            nrm = np.stack([-t[:, 1], t[:, 0]], axis=1)
-            samp = uv[:, None, :] + offs[None, :, None] * nrm[:, None, :]
-            Rg = bilinear(ev.ridge, samp.reshape(-1, 2)).reshape(len(uv), len(offs))
-            k = np.clip(np.argmax(Rg, axis=1), 1, len(offs) - 2)
-            rows = np.arange(len(uv))
-            r0, r1, r2 = Rg[rows, k - 1], Rg[rows, k], Rg[rows, k + 1]
-            den = r0 - 2 * r1 + r2
-            frac = np.where(den < -1e-6, 0.5 * (r0 - r2) / np.where(den < -1e-6, den, -1.0), 0.0)
-            r = -(offs[k] + np.clip(frac, -0.5, 0.5))
-            gx, gy = nrm[:, 0], nrm[:, 1]
-            wt = np.where(inside & (r1 > 0.15) & (den < -1e-6), 1.0 / np.maximum(1.0, np.abs(r)), 0.0)
-        Jr = gx[:, None] * J[:, 0, :] + gy[:, None] * J[:, 1, :]
+        Jr, r, wt = line_terms(kind, tau, uv, J, proj(p, X2) - uv if kind == "ridge" else None, ev)
         A = (Jr * wt[:, None]).T @ Jr
         b = (Jr * wt[:, None]).T @ r
         A = A + P
-        b = b + P @ p
+        b = b + P @ (p - c0)
         A += 1e-6 * np.trace(A) * np.eye(n) + 1e-12 * np.eye(n)
         try:
             p = p - np.linalg.solve(A, b)
@@ -119,3 +100,34 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
             break
     H = ptz_homography(_rodrigues(p[:3]) @ R0, f0 * np.exp(p[3]), C + p[4:7], w, h)
     return score(H, ev, model_xy, inlier_px=inlier_px), C + p[4:7]
+
+
+_OFFS = np.arange(-3, 4, dtype=float)
+
+
+def line_terms(kind: str, tau: float, uv: np.ndarray, J: np.ndarray, tangent: np.ndarray | None, ev: LineEvidence
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One robust alignment step's terms for projected model points ``uv`` (N, 2) with Jacobian ``J`` (N, 2, n):
+    the residual Jacobian (N, n), residuals (N,) and weights (N,). ``kind`` "dist": the distance field truncated at
+    ``tau``; "ridge": sub-pixel, the ridge of the line mask along the normal of ``tangent`` (N, 2) (the distance
+    field is flat across the width of a painted line)."""
+    h, w = ev.shape
+    inside = (uv[:, 0] >= 4) & (uv[:, 0] <= w - 5) & (uv[:, 1] >= 4) & (uv[:, 1] <= h - 5)
+    if kind == "dist":
+        r = bilinear(ev.dist, uv)
+        gx, gy = _grad(ev.dist, uv)
+        wt = np.where(inside & (r < tau), (1 - (r / tau) ** 2) ** 2, 0.0)
+    else:
+        t = tangent / np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-12)
+        nrm = np.stack([-t[:, 1], t[:, 0]], axis=1)
+        samp = uv[:, None, :] + _OFFS[None, :, None] * nrm[:, None, :]
+        Rg = bilinear(ev.ridge, samp.reshape(-1, 2)).reshape(len(uv), len(_OFFS))
+        k = np.clip(np.argmax(Rg, axis=1), 1, len(_OFFS) - 2)
+        rows = np.arange(len(uv))
+        r0, r1, r2 = Rg[rows, k - 1], Rg[rows, k], Rg[rows, k + 1]
+        den = r0 - 2 * r1 + r2
+        frac = np.where(den < -1e-6, 0.5 * (r0 - r2) / np.where(den < -1e-6, den, -1.0), 0.0)
+        r = -(_OFFS[k] + np.clip(frac, -0.5, 0.5))
+        gx, gy = nrm[:, 0], nrm[:, 1]
+        wt = np.where(inside & (r1 > 0.15) & (den < -1e-6), 1.0 / np.maximum(1.0, np.abs(r)), 0.0)
+    return gx[:, None] * J[:, 0, :] + gy[:, None] * J[:, 1, :], r, wt

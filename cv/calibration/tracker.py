@@ -17,6 +17,7 @@ import numpy as np
 
 from cv.calibration import dictionary
 from cv.calibration.base import CalibrationConfig, FrameCalibration
+from cv.calibration.bundle import joint_position
 from cv.calibration.filter import CameraFilter, interior_shift
 from cv.calibration.init import InitResult, initialise
 from cv.calibration.lines import (
@@ -50,6 +51,9 @@ END_CHECK_FRAMES = 24  # frames after a camera was found during which replays ar
 END_MIN_F1 = 0.6  # agreement of a behind-the-goal camera fit that marks a frame as a replay
 MISFIT_EVIDENCE_PX = 600  # line pixels (at 640 wide) for a contradicted search to count against the main camera
 PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the known camera to count
+SETTLE_FRAMES = 6  # verified frames over which the position found on one frame is estimated jointly
+SETTLE_GAP = 8  # frames between two of them
+SETTLE_MAX_LOSS = 0.02  # agreement (F1) a frame may lose when the joint position is taken
 
 
 @dataclass
@@ -85,6 +89,7 @@ class TrackingCalibrator:
     def reset(self) -> None:
         """Forget the camera and its position (new video)."""
         self.camera_position: np.ndarray | None = None  # of the main camera, once found on a well-determined frame
+        self.settle: list[tuple[int, np.ndarray, object]] | None = None  # frames to estimate the position over
         self.search_fails = 0  # failed searches from nothing in a row (the wait before the next one doubles)
         self.past: deque[_Past] = deque(maxlen=max(0, int(self.cfg.lookback)))
         self.revised: list[FrameCalibration] = []
@@ -342,6 +347,8 @@ class TrackingCalibrator:
                         self._lose()
                         return FrameCalibration(frame, t, shot, None, method, res.residual / (ws / w0),
                                                 res.inliers, False, cut)
+                elif self.since_verified == 0 and self.settle is not None:
+                    res = self._settle(frame, ev, res, S)
             else:
                 # the re-alignment jumped too far: the prediction stands, but only if it explains the evidence
                 res = None
@@ -349,6 +356,39 @@ class TrackingCalibrator:
                     self._lose()
                     return FrameCalibration(frame, t, shot, None, method, cut=cut)
         return self._result(frame, t, shot, method, S, res, cut)
+
+    def _settle(self, frame: int, ev, res: RefineResult, S: np.ndarray) -> RefineResult:
+        """Collect verified frames; once there are enough, estimate the camera position over all of them jointly
+        (:func:`cv.calibration.bundle.joint_position`) and keep it when no frame explains its lines worse. The
+        buffered earlier frames are revised by the correction of the nearest of those frames."""
+        keys = self.settle
+        if keys and frame - keys[-1][0] < SETTLE_GAP:
+            return res
+        keys.append((frame, self.H.copy(), ev))
+        if len(keys) < SETTLE_FRAMES:
+            return res
+        self.settle = None  # once per camera found from nothing
+        fit = joint_position([(H, e) for _, H, e in keys], self.camera_position, self.model_xy, self.pitch)
+        if len(fit.results) != len(keys):
+            return res
+        for (_, H, e), r in zip(keys, fit.results, strict=True):
+            before = agreement(H, e, self.pitch, tol_px=1.5).f1
+            if agreement(r.H, e, self.pitch, tol_px=1.5).f1 < before - SETTLE_MAX_LOSS:
+                return res
+        self.camera_position = fit.position
+        self.H = fit.results[-1].H
+        Sinv = np.linalg.inv(S)
+        corr = {f: Sinv @ r.H @ np.linalg.inv(H) @ S for (f, H, _), r in zip(keys, fit.results, strict=True)}
+        for past in self.past:
+            old = past.result
+            if not old.usable or old.H is None:
+                continue
+            D = corr[min(corr, key=lambda f: abs(f - old.frame))]
+            Hn = D @ old.H
+            past.result = FrameCalibration(old.frame, old.t, old.shot, Hn / Hn[2, 2], old.method, old.residual,
+                                           old.inliers, True, old.cut)
+            self.revised.append(past.result)
+        return fit.results[-1]
 
     def _verified(self, ok: bool) -> None:
         if ok:
@@ -432,6 +472,7 @@ class TrackingCalibrator:
                     or dictionary.camera_gap(r.H, w, h) * 640.0 / w > cfg.max_camera_gap):
                 return None
             self.camera_position = pos
+            self.settle = []
             return r
         if not (cfg.method == "lines" or self.keypoints is None):
             return None
@@ -479,6 +520,7 @@ class TrackingCalibrator:
                 self.seg.replay = True
             return None
         self.camera_position = ir.position
+        self.settle = []  # found on one frame: estimated again over the next verified frames
         return ir.refined
 
     def _accept_ptz(self, pr: PTZResult, scale: float) -> bool:
