@@ -80,6 +80,7 @@ class TeamConfig:
     torso_side: float = 0.2  # fraction of the width cut on each side
     crop_w: int = 12  # torso crop is resized to this size before histograms (speed)
     crop_h: int = 16
+    crop_supersample: int = 2  # each cell of that crop averages k x k sampled pixels (like an area resize)
     hue_bins: int = 16  # HSV histogram bins
     sat_bins: int = 4
     val_bins: int = 4
@@ -112,7 +113,7 @@ class OfflineConfig:
     stitch_sigma_rate: float = 4.0  # ... and its variance growth per second of gap (m^2/s)
     stitch_gate_chi2: float = 13.8  # links with a larger normalised squared displacement are impossible (2 dof)
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
-    stitch_new_cost: float = 8.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
+    stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     smoother: str = "savgol"  # "savgol", "rts" or "none"
