@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from pitchlens.detector_training import BENCHMARK_SEEDS  # noqa: E402
 
 CUTAWAY_SEEDS = (9002, 9005)
-SHOW = ("det_ap50_player", "det_ap50_ball", "hota_pitch", "idf1_pitch", "mota_pitch", "id_switches", "idf1_image",
+SHOW = ("det_ap50_player", "det_ap50_ball", "hota_pitch", "idf1_pitch", "mota_pitch", "id_switches",
+        "id_switches_per_person_min", "idf1_image",
         "pos_err_median_m", "pos_err_p95_m", "ball_err_median_m", "ball_seen_share", "calib_err_median_m",
         "calib_err_p95_m", "usable_homography_share", "shot_accuracy", "team_accuracy")
 

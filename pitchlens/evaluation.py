@@ -237,7 +237,7 @@ def evaluate(truth: Truth | str | Path, store: Store | str | Path, match_id: str
     # tracks
     tracks = _Rows.of(st.read("tracks", match_id)) if "tracks" in have else None
     if tracks is not None and len(tracks):
-        out.update(_track_scores(objs, tracks, frames, main, H_true, size))
+        out.update(_track_scores(objs, tracks, frames, main, H_true, size, float(tr.meta.get("fps") or 25.0)))
 
     # calibration, shots
     if sframes is not None and len(sframes):
@@ -248,7 +248,7 @@ def evaluate(truth: Truth | str | Path, store: Store | str | Path, match_id: str
 
 
 def _track_scores(objs: _Rows, tracks: _Rows, frames: list[int], main: list[int], H_true: dict,
-                  size: tuple[int, int]) -> dict:
+                  size: tuple[int, int], fps: float = 25.0) -> dict:
     tg, pg = objs.by_frame(), tracks.by_frame()
     empty = np.zeros(0, np.int64)
     t_people = np.isin(objs["role"], PEOPLE)
@@ -276,6 +276,7 @@ def _track_scores(objs: _Rows, tracks: _Rows, frames: list[int], main: list[int]
     pitch_frames, errs, ball_errs = [], [], []
     team_pairs: list[tuple[str, str]] = []
     ball_frames = ball_seen = 0
+    person_frames = 0
     for f in main:
         H = H_true[f]
         ti = tg.get(f, empty)
@@ -286,6 +287,7 @@ def _track_scores(objs: _Rows, tracks: _Rows, frames: list[int], main: list[int]
         tp = t_people[ti] & tv if len(ti) else np.zeros(0, bool)
         pp = p_people[pi] & pv if len(pi) else np.zeros(0, bool)
         a, b = ti[tp], pi[pp]
+        person_frames += len(a)
         d = np.linalg.norm(txy[tp][:, None] - pxy[pp][None], axis=2) if len(a) and len(b) else \
             np.zeros((len(a), len(b)))
         pitch_frames.append((f, objs["object_id"][a].astype(np.int64), tracks["track_id"][b].astype(np.int64),
@@ -311,6 +313,8 @@ def _track_scores(objs: _Rows, tracks: _Rows, frames: list[int], main: list[int]
     if main:
         m = _mot(pitch_frames)
         out.update(hota_pitch=m["hota"], idf1_pitch=m["idf1"], mota_pitch=m["mota"], id_switches=m["id_switches"])
+        out["person_minutes"] = person_frames / fps / 60.0
+        out["id_switches_per_person_min"] = m["id_switches"] / out["person_minutes"] if person_frames else None
     if errs:
         out["pos_err_median_m"] = float(np.median(errs))
         out["pos_err_p95_m"] = float(np.percentile(errs, 95))

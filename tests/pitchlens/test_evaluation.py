@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
@@ -104,3 +105,25 @@ def test_eval_command_writes_flat_json(clip, tmp_path):
     assert list(data) == list(KEYS)
     assert data["det_ap50_player"] == pytest.approx(1.0)
     assert "det_ap50_player" in r.output
+
+
+def test_switch_rate_counts_swapped_identities(clip, tmp_path):
+    truth = load_truth(clip)
+    perfect = evaluate(truth, truth_store(tmp_path / "p", truth, "m"), "m")
+    assert perfect["id_switches_per_person_min"] == 0.0
+    n_frames = truth.frames.num_rows
+    assert 0 < perfect["person_minutes"] <= 25 * n_frames / 10.0 / 60.0  # at most 25 people, 10 fps
+
+    st = truth_store(tmp_path / "s", truth, "m")
+    tr = st.read("tracks", "m")
+    people = tr.filter(pc.equal(tr.column("role"), "player"))
+    a, b = sorted(set(people.column("track_id").to_pylist()))[:2]
+    ids = np.asarray(tr.column("track_id").to_pylist())
+    late = np.asarray(tr.column("frame").to_pylist()) >= n_frames // 2
+    swapped = ids.copy()
+    swapped[late & (ids == a)], swapped[late & (ids == b)] = b, a
+    st.commit("m", {"tracks": tr.set_column(tr.schema.get_field_index("track_id"), "track_id",
+                                            pa.array(swapped, tr.schema.field("track_id").type))}, replace=False)
+    res = evaluate(truth, st, "m")
+    assert res["id_switches"] >= 1
+    assert res["id_switches_per_person_min"] == pytest.approx(res["id_switches"] / res["person_minutes"])
