@@ -13,6 +13,7 @@ Rules (deterministic, independent of which kit has which colour):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,8 @@ from scipy.cluster.vq import kmeans2
 from tracking.config import TeamConfig
 
 HALF_LENGTH = 52.5
+MIN_TEAM_AT_ONCE = 3  # a colour cluster is a team only if this many of its tracks are seen at once ...
+MIN_TEAM_FRAMES = 5  # ... on at least this many frames (else it is one person: referee, goalkeeper)
 
 
 @dataclass
@@ -57,15 +60,16 @@ def cluster_two(colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels.astype(int), centres
 
 
-def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40,
-               iters: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40, iters: int = 10,
+               accept: Callable[[np.ndarray], bool] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two colour clusters that ignore outliers (referees, goalkeepers, badly cropped tracks).
 
     Trimmed weighted 2-means: a point farther than ``trim`` from both centres costs ``trim**2`` and does not move
     the centres. Every pair of the ``max_seeds`` heaviest points seeds one run; the run of least trimmed cost wins,
     so the split depends neither on the input order nor on which team wears which colour, and a single far
-    colour (a referee) cannot take a cluster of its own. Returns (labels (N,) in {0, 1}, distances to the nearest
-    centre (N,), centres (2, D)).
+    colour (a referee) cannot take a cluster of its own. ``accept(labels)`` (optional) vetoes splits: the split of
+    least cost that it accepts wins, the least cost of all when it accepts none. Returns (labels (N,) in {0, 1},
+    distances to the nearest centre (N,), centres (2, D)).
     """
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -74,7 +78,7 @@ def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40,
         c = np.vstack([x[:1], x[:1]]) if n else np.zeros((2, x.shape[1] if x.ndim == 2 else 3))
         return np.zeros(n, int), np.zeros(n), c
     seeds = np.argsort(-w, kind="stable")[:max_seeds]
-    best = (np.inf, None)
+    runs: list[tuple[float, int, np.ndarray]] = []
     t2 = trim * trim
     for a in range(len(seeds)):
         for b in range(a + 1, len(seeds)):
@@ -98,14 +102,24 @@ def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40,
             dmin = d2[np.arange(n), lab]
             if (lab == 0).sum() == 0 or (lab == 1).sum() == 0:
                 continue
-            cost = float((w * np.minimum(dmin, t2)).sum())
-            # ties (symmetric seeds): keep the first, which is order-independent up to the label swap
-            if cost < best[0] - 1e-9:
-                best = (cost, c)
-    c = best[1]
-    if c is None:
+            runs.append((float((w * np.minimum(dmin, t2)).sum()), len(runs), c))
+    if not runs:
         lab, c = cluster_two(x)
         return lab, np.linalg.norm(x - c[lab], axis=1), c
+    # least cost first; ties (symmetric seeds) keep the first run, order-independent up to the label swap
+    runs.sort(key=lambda r: (round(r[0], 9), r[1]))
+    c = runs[0][2]
+    if accept is not None:
+        seen: set[bytes] = set()
+        for _, _, cand in runs:
+            lab = np.argmin(((x[:, None] - cand[None]) ** 2).sum(axis=2), axis=1)
+            key = (lab if lab[0] == 0 else 1 - lab).astype(np.int8).tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            if accept(lab):
+                c = cand
+                break
     # canonical label order (lexicographic on the centres) so that swapping kits swaps nothing but names
     if tuple(c[1]) < tuple(c[0]):
         c = c[::-1]
@@ -153,7 +167,8 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
     x = colour_features(np.array([tr.lab for tr in coloured]), cfg)
     w = np.minimum(np.array([tr.samples for tr in coloured], float), cfg.weight_cap)
     trim = cfg.outlier_min_lab * cfg.outlier_factor
-    labels, dist, centres = robust_two(x, w, trim)
+    labels, dist, centres = robust_two(x, w, trim, accept=_team_sized(np.array([tr.track_id for tr in coloured]),
+                                                                     rows_t, rows_id))
     inl = dist <= trim
     spread = max(float(np.median(dist[inl])) if inl.any() else 0.0, cfg.outlier_min_lab)
     thr = cfg.outlier_factor * spread
@@ -221,6 +236,31 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
             continue
         teams[tr.track_id] = _goalkeeper_team(tr.track_id, cluster_of, names, rows_t, rows_x, rows_id)
     return roles, teams
+
+
+def _team_sized(ids: np.ndarray, rows_t: np.ndarray, rows_id: np.ndarray, min_tracks: int = MIN_TEAM_AT_ONCE,
+                min_frames: int = MIN_TEAM_FRAMES) -> Callable[[np.ndarray], bool]:
+    """Veto for colour splits: each cluster must hold a team, i.e. at least ``min_tracks`` of its tracks seen at
+    once on at least ``min_frames`` frames. A cluster whose tracks are never seen together is one person (the
+    referee, a goalkeeper) in pieces, however many samples its pieces hold."""
+    pos = {int(t): i for i, t in enumerate(ids.tolist())}
+    row_track = np.array([pos.get(int(t), -1) for t in np.asarray(rows_id).tolist()], dtype=np.intp)
+    keep = row_track >= 0
+    row_track = row_track[keep]
+    _, row_time = np.unique(np.asarray(rows_t, float)[keep], return_inverse=True)
+    n_time = int(row_time.max()) + 1 if len(row_time) else 0
+
+    def accept(labels: np.ndarray) -> bool:
+        if not n_time:
+            return True
+        lab_rows = np.asarray(labels)[row_track]
+        for k in (0, 1):
+            at_once = np.bincount(row_time[lab_rows == k], minlength=n_time)
+            if (at_once >= min_tracks).sum() < min_frames:
+                return False
+        return True
+
+    return accept
 
 
 def _name_clusters(cluster_of: dict[int, int], rows_t: np.ndarray, rows_x: np.ndarray, rows_id: np.ndarray,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from tracking_scenes import FPS, fixed_camera, people, run
 
+from tracking.config import TeamConfig
 from tracking.simulate import DetectionNoise
-from tracking.teams import attacking_directions, cluster_two
+from tracking.teams import TrackSummary, assign_roles_teams, attacking_directions, cluster_two
 
 RED, BLUE, YELLOW, MAGENTA, BLACK = (30, 30, 210), (200, 80, 20), (20, 220, 230), (200, 20, 200), (15, 15, 15)
 
@@ -92,3 +93,33 @@ def test_attacking_directions_per_period():
     role = np.array(["player"] * 8, dtype=object)
     d = attacking_directions(t, x, team, role, periods=[(0, 50), (50, 150)])
     assert [p["home"] for p in d] == [1, -1] and [p["away"] for p in d] == [-1, 1]
+
+
+def _fragmented_referee_scene(seed: int = 0):
+    """Two kits that differ only slightly (a kit the grass mask mostly removes looks much like a muddy striped one)
+    and a referee in a loud colour, broken into eight pieces that each carry as many colour samples as a player."""
+    rng = np.random.default_rng(seed)
+    n_frames, tracks, rows = 200, [], []
+    t = np.arange(n_frames) / FPS
+    for k in range(20):  # ten players per team, all seen on every frame
+        lab = np.array([85.0, 128.0, 120.0 if k < 10 else 132.0]) + rng.normal(0, 1.5, 3)
+        mx = (-20.0 if k < 10 else 20.0) + rng.normal(0, 5)
+        tracks.append(TrackSummary(k + 1, lab, 80, {"player": 80.0}, mx))
+        rows.append((t, np.full(n_frames, mx), np.full(n_frames, k + 1)))
+    for j in range(8):  # the referee: one piece after the other, never two at once
+        sl = slice(j * n_frames // 8, (j + 1) * n_frames // 8)
+        lab = np.array([125.0, 144.0, 168.0]) + rng.normal(0, 1.0, 3)
+        tracks.append(TrackSummary(100 + j, lab, 80, {"player": 60.0, "referee": 20.0}, 2.0))
+        rows.append((t[sl], np.full(len(t[sl]), 2.0), np.full(len(t[sl]), 100 + j)))
+    rows_t, rows_x, rows_id = (np.concatenate([r[i] for r in rows]) for i in range(3))
+    return tracks, rows_t, rows_x, rows_id.astype(np.int64)
+
+
+def test_fragmented_referee_does_not_take_a_team():
+    tracks, rows_t, rows_x, rows_id = _fragmented_referee_scene()
+    roles, teams = assign_roles_teams(tracks, TeamConfig(), rows_t, rows_x, rows_id)
+    left = {teams[i] for i in range(1, 11)}
+    right = {teams[i] for i in range(11, 21)}
+    assert left == {"home"} and right == {"away"}, (left, right)
+    assert all(roles[i] == "player" for i in range(1, 21))
+    assert all(roles[100 + j] == "referee" and teams[100 + j] is None for j in range(8)), (roles, teams)
