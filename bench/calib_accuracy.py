@@ -30,8 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cv.calibration import CalibrationConfig, build_calibrator  # noqa: E402
-from cv.calibration.lines import resize_matrix  # noqa: E402
-from cv.calibration.overlay import draw_pitch  # noqa: E402
+from cv.calibration.lines import line_evidence, model_points  # noqa: E402
 from cv.camera import apply_homography  # noqa: E402
 from cv.video import VideoReader  # noqa: E402
 from pitchlens.synth.render import render_clip  # noqa: E402
@@ -110,7 +109,12 @@ def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None, 
                 cpu_ms=1000 * cpu / max(n, 1), bad_usable=bad_usable, ce=ce, fe=fe)
 
 
-def real_overlay(out_png: Path) -> str:
+def real_overlay(out_png: Path, starts: int = 6) -> str:
+    """Calibrate the real frame; then the final camera fit (position, pan, tilt, roll, focal, k1) from the best
+    poses of the search from nothing, drawn on the frame; distances of the model to the painted lines, both ways."""
+    from cv.calibration import dictionary
+    from cv.calibration.camera_fit import camera_from_homography, camera_from_pose, fit_best, line_distances
+
     src = ROOT.parent / "shared" / "data" / "frames" / "broadcast_sample.png"
     if not src.exists():
         return "real frame not present"
@@ -120,21 +124,53 @@ def real_overlay(out_png: Path) -> str:
     res = cal.update(img, frame=0, t=0.0)
     dt = time.perf_counter() - t0
     li = cal.last_init
-    H, colour, lab = res.H, (255, 0, 255), f"{res.shot} usable={res.usable} residual={res.residual:.2f}px"
-    extra = ""
-    if H is None and li is not None:
-        # nothing accepted: draw the best candidate of the search in red, to show how far it is
-        hs = int(round(img.shape[0] * cal.cfg.work_width / img.shape[1]))
-        S = resize_matrix(cal.cfg.work_width / img.shape[1], hs / img.shape[0])
-        H, colour = np.linalg.inv(S) @ li.refined.H, (0, 0, 255)
+    ws = cal.cfg.work_width
+    hs = int(round(img.shape[0] * ws / img.shape[1]))
+    small = cv2.resize(img, (ws, hs), interpolation=cv2.INTER_AREA)
+    ev = line_evidence(small)
+    up = img.shape[1] / ws
+
+    def dist_txt(d: dict) -> str:
+        return (f"model->lines median {d['model_median'] * up:.1f} / p90 {d['model_p90'] * up:.1f} px, "
+                f"{d['model_within_2px']:.0%} within 2 working px; lines->model median {d['evidence_median'] * up:.1f}"
+                f" / p90 {d['evidence_p90'] * up:.1f} px")
+
+    before = ""
+    if li is not None:
+        c0 = camera_from_homography(li.refined.H, ws, hs)
         a = li.agreement
-        lab = (f"REJECTED best candidate: precision {a.precision:.2f} recall {a.recall:.2f} "
-               f"camera gap {li.camera_gap:.0f}px")
-        extra = (f"; best rejected candidate: precision {a.precision:.2f}, recall {a.recall:.2f}, "
-                 f"distance to the nearest real camera {li.camera_gap:.0f} px")
-    cv2.imwrite(str(out_png), draw_pitch(img, H, color=colour, label=lab))
-    return (f"shot={res.shot} H={'found' if res.H is not None else 'none'} usable={res.usable} "
-            f"residual={res.residual:.2f}px inliers={res.inliers} ({dt:.2f} s){extra}")
+        before = (f"search from nothing: best candidate {'accepted' if res.usable else 'REJECTED'} (precision "
+                  f"{a.precision:.2f}, recall {a.recall:.2f}, camera gap {li.camera_gap:.0f} px)"
+                  + ("" if c0 is None else "; as a camera: " + dist_txt(line_distances(c0, ev.lines, ev.field))))
+    cands = dictionary.search(ev.lines, k=starts)
+    fw, fh = dictionary.FINE_W, max(8, int(round(dictionary.FINE_W * hs / ws)))
+    q = dictionary.query_features(ev.lines, fw, fh, sigma=dictionary.FINE_SIGMA)
+    t1 = time.perf_counter()
+    cams = [camera_from_pose(dictionary.local_search(c.params, q, fw, fh)[0], ws, hs) for c in cands]
+    fit = fit_best(cams, ev.lines, ev.field, ev.players)
+    dt_fit = time.perf_counter() - t1
+    if fit is None:
+        cv2.imwrite(str(out_png), img)
+        return before + "; camera fit: none"
+    cam = fit.camera
+    d = line_distances(cam, ev.lines, ev.field, ev.players)
+    full = cam.with_(focal=cam.focal * up, width=img.shape[1], height=img.shape[0])
+    out = img.copy()
+    uv, _ = full.ground_to_image(model_points(spacing=0.05)[:, :2])
+    ok = np.isfinite(uv).all(axis=1) & (uv[:, 0] >= 0) & (uv[:, 0] < img.shape[1] - 0.5)
+    ok &= (uv[:, 1] >= 0) & (uv[:, 1] < img.shape[0] - 0.5)
+    for u, v in np.round(uv[ok]).astype(int):
+        cv2.circle(out, (int(u), int(v)), 1, (255, 0, 255), -1, cv2.LINE_AA)
+    lab = (f"camera fit: model->lines median {d['model_median'] * up:.1f}px p90 {d['model_p90'] * up:.0f}px, "
+           f"k1 {cam.k1:+.3f}")
+    cv2.putText(out, lab, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4, cv2.LINE_AA)
+    cv2.putText(out, lab, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2, cv2.LINE_AA)
+    cv2.imwrite(str(out_png), out)
+    x, y, z = cam.position
+    return (f"shot={res.shot} usable={res.usable} ({dt:.2f} s). {before}. Final camera fit from the {len(cams)} best "
+            f"poses ({dt_fit:.1f} s): camera at ({x:.1f}, {y:.1f}, {z:.1f}) m, pan {np.degrees(cam.pan):.1f}, tilt "
+            f"{np.degrees(cam.tilt):.1f}, roll {np.degrees(cam.roll):.1f} deg, focal {cam.focal * up:.0f} px, "
+            f"k1 {cam.k1:+.3f}; " + dist_txt(d) + " (measured on the working-resolution evidence, scaled to frame px)")
 
 
 def main() -> None:
