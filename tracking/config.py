@@ -16,6 +16,7 @@ class PlayerConfig:
 
     high_conf: float = 0.5  # first BYTE stage: detections at or above this confidence
     low_conf: float = 0.1  # second BYTE stage: detections in [low_conf, high_conf); below is dropped
+    dup_iou: float = 0.7  # a box overlapping a more confident one this much is the same person (merged; 1 = off)
     new_track_conf: float = 0.6  # an unmatched detection starts a track only at or above this confidence
     min_hits: int = 3  # consecutive matched frames before a tentative track is confirmed (birth)
     max_lost_s: float = 6.0  # a lost track can be re-identified for this long, then it is deleted

@@ -89,6 +89,27 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
     }
 
 
+def _merge_duplicates(xyxy: np.ndarray, conf: np.ndarray, votes: np.ndarray,
+                      iou_min: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop boxes overlapping a more confident box by IoU >= ``iou_min`` (one person detected under two classes:
+    detectors suppress duplicates per class only); the kept box collects the dropped boxes' class votes."""
+    n = len(xyxy)
+    if n < 2 or iou_min >= 1.0:
+        return xyxy, conf, votes
+    iou = iou_matrix(xyxy, xyxy)
+    order = np.arange(n)
+    better = (conf[None, :] > conf[:, None]) | ((conf[None, :] == conf[:, None]) & (order[None, :] < order[:, None]))
+    dup = (iou >= iou_min) & better  # dup[i, k]: box i is a duplicate of the better box k
+    drop = dup.any(axis=1)
+    if not drop.any():
+        return xyxy, conf, votes
+    keeper = np.argmax(np.where(dup, conf[None, :], -1.0), axis=1)  # the most confident box each one duplicates
+    votes = votes.copy()
+    np.add.at(votes, keeper[drop], votes[drop])
+    keep = ~drop
+    return xyxy[keep], conf[keep], votes[keep]
+
+
 def _votes(v: np.ndarray) -> dict[str, float]:
     return {k: float(x) for k, x in zip(PERSON_CLASSES, v, strict=True) if x > 0}
 
@@ -287,13 +308,17 @@ class PlayerTracker:
         keep = conf >= c.low_conf
         if not keep.all():
             xyxy, conf, cls = xyxy[keep], conf[keep], cls[keep]
+        ci = np.where(cls == PERSON_CLASSES[1], 1, np.where(cls == PERSON_CLASSES[2], 2, 0))
+        votes = np.zeros((len(xyxy), 3))
+        votes[np.arange(len(xyxy)), ci] = conf
+        xyxy, conf, votes = _merge_duplicates(xyxy, conf, votes, c.dup_iou)
         n = len(xyxy)
         pitch = H is not None
         ctx: dict = {"boxes": xyxy, "pitch": pitch, "t": t, "image": image,
                      "sample": image is not None and (self.app_every == 1 or self._n_updates % self.app_every == 1),
                      "feat": np.full((n, self.D), np.nan, dtype=np.float32),
                      "lab": np.full((n, 3), np.nan, dtype=np.float32), "tried": np.zeros(n, bool),
-                     "ci": np.where(cls == PERSON_CLASSES[1], 1, np.where(cls == PERSON_CLASSES[2], 2, 0))}
+                     "votes": votes}
         if pitch:
             xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px,
                                   np.linalg.inv(H) if Hinv is None else Hinv)
@@ -396,8 +421,8 @@ class PlayerTracker:
         s["misses"][r] = 0
         s["hits"][r] += 1
         s["confirmed"][r] |= s["hits"][r] >= c.min_hits
-        s["votes"][r, ctx["ci"][j]] += conf[j]  # rows r are distinct
-        s["seg_votes"][r, ctx["ci"][j]] += conf[j]
+        s["votes"][r] += ctx["votes"][j]  # rows r are distinct
+        s["seg_votes"][r] += ctx["votes"][j]
         s["last_det"][r] = j
         s["drift0"][r] = self.drift
         if ctx["pitch"]:

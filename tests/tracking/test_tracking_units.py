@@ -171,6 +171,34 @@ def test_track_segments_keep_their_own_votes_across_a_reidentification():
     assert set(tracks[0].votes) == {"referee", "player"}
 
 
+def test_one_person_detected_under_two_classes_is_one_track():
+    """Detectors suppress overlapping boxes per class only: a player also boxed as a referee must not start a
+    second track; the kept box carries both classes' votes."""
+    from dataclasses import replace
+
+    from tracking.config import PlayerConfig
+    from tracking.simulate import person_boxes
+    from tracking.tracker import PlayerTracker
+
+    cam = Camera(position=(0.0, -74.0, 22.0), focal=1900.0).look_at((0.0, 0.0, 0.0))
+    H = cam.homography
+
+    def run(cfg: PlayerConfig) -> list:
+        pt = PlayerTracker(cfg)
+        for f in range(20):
+            box = person_boxes(cam, np.array([[0.05 * f, 0.0], [8.0, 3.0]]), np.array([1.8, 1.8]))
+            dup = box[0] + np.array([1.0, 0.5, 0.0, 0.0])  # nearly the same box, other class, less confident
+            pt.update(f, f * 0.04, np.vstack([box, dup]), np.array([0.8, 0.85, 0.7]),
+                      np.array(["player", "player", "referee"]), H)
+        return pt.all_tracks()
+
+    tracks = run(PlayerConfig())
+    assert len(tracks) == 2
+    first = min(tracks, key=lambda tr: tr.id)
+    assert first.votes["player"] == pytest.approx(0.8 * 20) and first.votes["referee"] == pytest.approx(0.7 * 20)
+    assert len(run(replace(PlayerConfig(), dup_iou=1.0))) == 3  # without merging: a duplicate track
+
+
 def test_ball_ignores_a_lone_far_candidate_and_reacquires_on_a_chain():
     from tracking import BallTracker
 
