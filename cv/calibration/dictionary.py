@@ -64,17 +64,20 @@ def _positions() -> list[tuple[float, float, float]]:
     return out
 
 
-def _homographies(pos: tuple[float, float, float], pan: np.ndarray, tilt: np.ndarray, f: float, fw: int,
-                  fh: int) -> np.ndarray:
-    """Pitch homographies (C, 3, 3) of cameras at ``pos`` (as :class:`cv.camera.Camera`, no roll), vectorised."""
+def _homographies(pos: tuple[float, float, float] | np.ndarray, pan: np.ndarray, tilt: np.ndarray,
+                  f: float | np.ndarray, fw: int, fh: int) -> np.ndarray:
+    """Pitch homographies (C, 3, 3) of cameras at ``pos`` (as :class:`cv.camera.Camera`, no roll), vectorised;
+    ``pos`` may be one position (3,) or one per pose (C, 3), ``f`` one focal length or one per pose."""
     cp, sp, ct, st = np.cos(pan), np.sin(pan), np.cos(tilt), np.sin(tilt)
     fwd = np.stack([sp * ct, cp * ct, -st], axis=1)
     right = np.stack([cp, -sp, np.zeros_like(cp)], axis=1)
     down = np.cross(fwd, right)
     R = np.stack([right, down, fwd], axis=1)  # (C, 3, 3) rows
-    t = -R @ np.asarray(pos, dtype=float)
-    K = np.array([[f, 0, fw / 2], [0, f, fh / 2], [0, 0, 1.0]])
-    H = K @ np.stack([R[:, :, 0], R[:, :, 1], t], axis=2)
+    pos = np.broadcast_to(np.asarray(pos, dtype=float), (len(R), 3))
+    t = -np.einsum("cij,cj->ci", R, pos)
+    M = np.stack([R[:, :, 0], R[:, :, 1], t], axis=2)
+    f = np.broadcast_to(np.asarray(f, dtype=float), (len(R),))[:, None]
+    H = np.stack([f * M[:, 0] + fw / 2 * M[:, 2], f * M[:, 1] + fh / 2 * M[:, 2], M[:, 2]], axis=1)
     return H / H[:, 2:3, 2:3]
 
 
@@ -119,26 +122,54 @@ def _poses(fw: int, fh: int, pitch: PitchModel) -> tuple[np.ndarray, np.ndarray,
     return np.concatenate(Hs), np.concatenate(params), np.concatenate(end)
 
 
+_MARKS: dict[tuple[float, float, float], np.ndarray] = {}
+
+
 def _marking_points(pitch: PitchModel, spacing: float = 0.2) -> np.ndarray:
-    """Points every ``spacing`` metres along every marking (N, 2)."""
-    seg = np.concatenate([m.segments() for m in pitch.markings])  # (M, 2, 2)
-    a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
-    n = np.maximum(1, np.ceil(np.linalg.norm(d, axis=1) / spacing).astype(int))
-    k = np.repeat(np.arange(len(seg)), n)
-    t = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n, n)
-    return a[k] + t[:, None] * d[k]
+    """Points every ``spacing`` metres along every marking (N, 2; float32, cached)."""
+    key = (pitch.length, pitch.width, float(spacing))
+    if key not in _MARKS:
+        seg = np.concatenate([m.segments() for m in pitch.markings])  # (M, 2, 2)
+        a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
+        n = np.maximum(1, np.ceil(np.linalg.norm(d, axis=1) / spacing).astype(int))
+        k = np.repeat(np.arange(len(seg)), n)
+        t = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n, n)
+        _MARKS[key] = (a[k] + t[:, None] * d[k]).astype(np.float32)
+    return _MARKS[key]
+
+
+def _in_view(pts: np.ndarray, params: np.ndarray, fw: int) -> np.ndarray:
+    """Which marking points (N, 2) can land inside the image of any of the poses ``params`` (C, 6: one camera
+    position and field of view, pan / tilt ranges, no roll): a conservative test on each point's bearing (the
+    image x of a ground point grows with its bearing off the pan; points far from the camera's foot behind it
+    are never in view)."""
+    C = params[0, :3]
+    t = 1.1 * np.tan(params[0, 5] / 2) * (1 + 1 / fw)  # half-width of the image (with its half-pixel border)
+    pmin, pmax = params[:, 3].min(), params[:, 3].max()
+    tmin, tmax = params[:, 4].min(), params[:, 4].max()
+    dx, dy = pts[:, 0] - C[0], pts[:, 1] - C[1]
+    dh = np.hypot(dx, dy)
+    beta = np.arctan2(dx, dy)  # bearing, measured like the pan
+    off = np.maximum(np.maximum(pmin - beta, beta - pmax), 0.0)  # bearing off the nearest pan of the range
+    front = (off <= np.pi / 2) & (dh * np.sin(off) <= t * (np.cos(tmin) * dh * np.cos(off) + np.sin(tmax) * C[2]))
+    foot = dh < 1.5 * C[2] * np.tan(tmax) * max(t, 1.0)
+    return front | foot
 
 
 def render_features(Hs: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAULT_PITCH, spacing: float = 0.2,
-                    chunk: int = 256, sigma: float = SIGMA) -> np.ndarray:
-    """Blurred, unit-norm images (C, fh * fw) of the markings projected through each homography (feature px)."""
-    pts = _marking_points(pitch, spacing).astype(np.float32)
-    X = np.hstack([pts, np.ones((len(pts), 1), np.float32)])
+                    chunk: int = 256, sigma: float = SIGMA, params: np.ndarray | None = None) -> np.ndarray:
+    """Blurred, unit-norm images (C, fh * fw) of the markings projected through each homography (feature px).
+
+    ``params`` (C, 6), when all poses share one camera position and field of view (consecutive poses close in
+    pan): each chunk projects only the marking points that can be in its view (same images, less work)."""
+    pts = _marking_points(pitch, spacing)
+    X_all = np.hstack([pts, np.ones((len(pts), 1), np.float32)])
     out = np.zeros((len(Hs), fh * fw), np.float32)
     pad = int(np.ceil(2.5 * sigma)) + 1
     for i0 in range(0, len(Hs), chunk):
         Hc = Hs[i0 : i0 + chunk].astype(np.float32)
         c = len(Hc)
+        X = X_all if params is None else X_all[_in_view(pts, params[i0 : i0 + chunk], fw)]
         p = (X @ Hc.reshape(-1, 3).T).reshape(len(X), c, 3)  # one matrix product for the whole chunk
         z = p[..., 2]
         zi = 1.0 / np.where(z > 1e-6, z, -1.0)
@@ -336,12 +367,13 @@ FINE_SIGMA = 1.5
 
 def pose_homography(params: np.ndarray, width: int, height: int) -> np.ndarray:
     """The pitch homography of pose parameters (x, y, z, pan, tilt, hfov) for an image of ``width`` x ``height``."""
-    f = width / 2 / np.tan(params[5] / 2)
-    return _homographies(tuple(params[:3]), np.array([params[3]]), np.array([params[4]]), f, width, height)[0]
+    return _poses_homographies(np.asarray(params, dtype=float)[None], width, height)[0]
 
 
 def _poses_homographies(P: np.ndarray, width: int, height: int) -> np.ndarray:
-    return np.array([pose_homography(p, width, height) for p in P])
+    """Homographies (C, 3, 3) of pose parameters (C, 6), vectorised."""
+    f = width / 2 / np.tan(P[:, 5] / 2)
+    return _homographies(P[:, :3], P[:, 3], P[:, 4], f, width, height)
 
 
 def local_search(params: np.ndarray, q: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAULT_PITCH,

@@ -68,6 +68,15 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
         return z[:, :2] / z[:, 2:3]
 
     eps = 1e-5
+    steps = np.vstack([np.zeros(n), eps * np.eye(n)])
+
+    def proj_jac(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Projections (N, 2) at ``q`` and their forward-difference Jacobian (N, 2, n), in one batch."""
+        Hs = _ptz_homographies(q + steps, R0, f0, C, w, h)
+        z = (X @ Hs.reshape(-1, 3).T).reshape(len(X), n + 1, 3)  # one matrix product for all n + 1 cameras
+        uv = z[..., :2] / z[..., 2:3]  # (N, n + 1, 2)
+        return uv[:, 0], ((uv[:, 1:] - uv[:, :1]) / eps).transpose(0, 2, 1)
+
     P = np.diag(np.r_[np.zeros(4), np.broadcast_to(np.asarray(position_prior, dtype=float), 3)])
     # the prior pulls the position change towards c0 (zero when the prior is centred on the start)
     c0 = np.zeros(n) if prior_centre is None else np.r_[np.zeros(4), np.asarray(prior_centre, dtype=float) - C]
@@ -76,8 +85,8 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
     target = X @ np.asarray(H0, dtype=float).T
     target = target[:, :2] / target[:, 2:3]
     for _ in range(6):
-        uv = proj(p)
-        J = np.stack([(proj(p + eps * np.eye(n)[k]) - uv) / eps for k in range(n)], axis=2).reshape(-1, n)
+        uv, J = proj_jac(p)
+        J = J.reshape(-1, n)
         e = (uv - target).ravel()
         A = J.T @ J + P * len(uv) * 0.01
         A += 1e-9 * np.trace(A) * np.eye(n)
@@ -86,8 +95,7 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
         if np.abs(step).max() < 1e-7:
             break
     for kind, tau in [("dist", t) for t in taus] + [("ridge", 3.0)] * ridge_iters:
-        uv = proj(p)
-        J = np.stack([(proj(p + eps * np.eye(n)[k]) - uv) / eps for k in range(n)], axis=2)  # (N, 2, n)
+        uv, J = proj_jac(p)  # (N, 2), (N, 2, n)
         Jr, r, wt = line_terms(kind, tau, uv, J, proj(p, X2) - uv if kind == "ridge" else None, ev)
         A = (Jr * wt[:, None]).T @ Jr
         b = (Jr * wt[:, None]).T @ r
@@ -100,6 +108,28 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
             break
     H = ptz_homography(_rodrigues(p[:3]) @ R0, f0 * np.exp(p[3]), C + p[4:7], w, h)
     return score(H, ev, model_xy, inlier_px=inlier_px), C + p[4:7]
+
+
+def _ptz_homographies(Q: np.ndarray, R0: np.ndarray, f0: float, C: np.ndarray, width: int, height: int
+                      ) -> np.ndarray:
+    """:func:`ptz_homography` of the cameras ``Q`` (B, 7: rotation vector, log focal change, position change)
+    about ``R0``, ``f0``, ``C``, vectorised (B, 3, 3)."""
+    w = Q[:, :3]
+    th = np.linalg.norm(w, axis=1)
+    k = w / np.where(th < 1e-12, 1.0, th)[:, None]
+    Kx = np.zeros((len(Q), 3, 3))
+    Kx[:, 0, 1], Kx[:, 0, 2], Kx[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+    Kx[:, 1, 0], Kx[:, 2, 0], Kx[:, 2, 1] = k[:, 2], -k[:, 1], k[:, 0]
+    s = np.where(th < 1e-12, 0.0, np.sin(th))[:, None, None]
+    c = np.where(th < 1e-12, 0.0, 1 - np.cos(th))[:, None, None]
+    R = (np.eye(3) + s * Kx + c * Kx @ Kx) @ R0
+    f = f0 * np.exp(Q[:, 3])
+    Cq = C + Q[:, 4:7]
+    # K @ R @ [[1, 0, -Cx], [0, 1, -Cy], [0, 0, -Cz]]
+    M = np.stack([R[:, :, 0], R[:, :, 1], -np.einsum("bij,bj->bi", R, Cq)], axis=2)
+    H = np.stack([f[:, None] * M[:, 0] + width / 2 * M[:, 2], f[:, None] * M[:, 1] + height / 2 * M[:, 2], M[:, 2]],
+                 axis=1)
+    return H / H[:, 2:3, 2:3]
 
 
 _OFFS = np.arange(-3, 4, dtype=float)

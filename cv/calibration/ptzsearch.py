@@ -46,13 +46,16 @@ def ptz_bank(position: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAULT
         return _PTZ_BANKS[key]
     Hs, params = dictionary._grid(pos, dictionary.HFOVS, 0.0, dictionary.PAN_MAX, fw, fh, pitch)
     Hs, params = np.concatenate(Hs), np.concatenate(params)
-    feats = np.empty((len(Hs), fw * fh), np.float32)
+    feats, keep = [], []
     for hf in np.unique(params[:, 5]):
         sel = np.flatnonzero(params[:, 5] == hf)
         sp = float(np.clip(0.2 * hf / dictionary.HFOVS[0], 0.2, 1.0))
-        feats[sel] = dictionary.render_features(Hs[sel], fw, fh, pitch, spacing=sp)
-    keep = np.linalg.norm(feats, axis=1) > 0.5
-    bank = PTZBank(np.asarray(pos), np.ascontiguousarray(feats[keep]), Hs[keep], params[keep], (fw, fh))
+        f = dictionary.render_features(Hs[sel], fw, fh, pitch, spacing=sp, params=params[sel])
+        seen = np.einsum("ij,ij->i", f, f) > 0.25  # drop poses that see no marking at all
+        feats.append(f[seen])
+        keep.append(sel[seen])
+    k = np.concatenate(keep)
+    bank = PTZBank(np.asarray(pos), np.concatenate(feats), Hs[k], params[k], (fw, fh))
     if len(_PTZ_BANKS) > 8:
         _PTZ_BANKS.clear()
     _PTZ_BANKS[key] = bank

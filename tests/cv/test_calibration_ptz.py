@@ -63,3 +63,30 @@ def test_failed_searches_back_off_exponentially():
             searched.append(i)
     # waits of 2, 5, 11, then 12 frames
     assert searched[:5] == [0, 3, 9, 21, 34]
+
+
+def test_culled_rendering_of_a_pose_bank_gives_the_same_images():
+    # the bank at a known position projects per chunk only the marking points that can be in view: same features
+    from cv.calibration import dictionary
+
+    for pos in (POS, (-12.0, -48.0, 9.0)):
+        Hs, params = dictionary._grid(pos, dictionary.HFOVS[::4], 0.0, dictionary.PAN_MAX, 64, 36,
+                                      dictionary.DEFAULT_PITCH)
+        for h, p in zip(Hs, params, strict=True):
+            full = dictionary.render_features(h, 64, 36, chunk=64)
+            culled = dictionary.render_features(h, 64, 36, chunk=64, params=p)
+            assert np.linalg.norm(full, axis=1).max() > 0.5
+            np.testing.assert_array_equal(full, culled)
+
+
+def test_batched_ptz_homographies_match_one_at_a_time():
+    from cv.calibration.ptz import _ptz_homographies, _rodrigues, ptz_homography, snap
+
+    c = Camera(position=POS, width=640, height=360, focal=1500.0).look_at((5.0, 2.0, 0.0))
+    R0, f0 = snap(c.homography, np.array(POS), 640, 360)
+    rng = np.random.default_rng(3)
+    Q = np.vstack([np.zeros(7), rng.normal(0, [0.02, 0.02, 0.02, 0.1, 1.0, 1.0, 1.0], (5, 7))])
+    Hb = _ptz_homographies(Q, R0, f0, np.array(POS), 640, 360)
+    for q, Hq in zip(Q, Hb, strict=True):
+        H1 = ptz_homography(_rodrigues(q[:3]) @ R0, f0 * np.exp(q[3]), np.array(POS) + q[4:7], 640, 360)
+        np.testing.assert_allclose(Hq, H1, rtol=1e-9, atol=1e-9)
