@@ -34,7 +34,7 @@ class PlayerConfig:
     w_maha: float = 1.0  # cost weight of the normalised Mahalanobis distance
     w_iou: float = 0.5  # cost weight of (1 - IoU) of predicted and detected boxes
     w_app: float = 1.0  # cost weight of the appearance (Bhattacharyya) distance
-    app_gate: float = 0.75  # appearance distance above which a pair is rejected (1 = disables)
+    app_gate: float = 0.9  # appearance distance above which a pair is rejected (1 = disables)
     app_momentum: float = 0.9  # exponential average of a track's appearance histogram
     max_cost: float = 2.0  # pairs above this total cost are never matched
     min_iou_image: float = 0.2  # image-space association (no homography): minimum IoU to match
