@@ -184,7 +184,8 @@ def render_features(Hs: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAUL
         tall = np.vstack([np.zeros((pad, fw), np.float32), img.reshape(c * (fh + pad), fw)])
         tall = cv2.GaussianBlur(tall, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
         out[i0 : i0 + c] = tall[pad:].reshape(c, fh + pad, fw)[:, :fh].reshape(c, -1)
-    return _normalise(out)
+    out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-6)[:, None]  # unit norm, in place
+    return out
 
 
 def _normalise(f: np.ndarray) -> np.ndarray:

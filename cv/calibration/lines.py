@@ -57,15 +57,14 @@ def field_mask(grass: np.ndarray, close_px: int = 15) -> np.ndarray:
     sm = cv2.morphologyEx(sm, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     c = max(3, close_px // 2)
     sm = cv2.morphologyEx(sm, cv2.MORPH_CLOSE, np.ones((c, c), np.uint8))
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(sm, connectivity=8)
+    n, lab, stats = components(sm)
     if n <= 1:
         return np.zeros_like(grass)
     area = stats[1:, cv2.CC_STAT_AREA]
     keep = np.flatnonzero(area >= max(0.05 * area.max(), 0.002 * sm.size)) + 1
-    out = np.zeros_like(sm)
     lut = np.zeros(n, np.uint8)
     lut[keep] = 255
-    out = lut[lab]
+    out = np.take(lut, lab)
     # fill holes (players standing on grass, the centre circle's interior, ...)
     contours, _ = cv2.findContours(out, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(out, contours, -1, 255, thickness=cv2.FILLED)
@@ -136,9 +135,18 @@ def line_evidence(
     )
 
 
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected components of a binary mask: count, labels and stats (as ``cv2.connectedComponentsWithStats``;
+    16-bit labels whenever they cannot overflow, which halves the cost)."""
+    h, w = mask.shape[:2]
+    ltype = cv2.CV_16U if ((h + 1) // 2) * ((w + 1) // 2) < 65535 else cv2.CV_32S  # one component per 2x2 at most
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=ltype)
+    return n, lab, stats
+
+
 def _drop_blobs(lines: np.ndarray, k: int) -> np.ndarray:
     """Remove specks and compact blobs (white kits, the ball) that are not line-shaped."""
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    n, lab, stats = components(lines)
     if n <= 1:
         return lines
     bw, bh, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
@@ -147,10 +155,8 @@ def _drop_blobs(lines: np.ndarray, k: int) -> np.ndarray:
     bad = (extent < 4) | ((extent < 2.5 * k) & (fill > 0.35))
     if not bad.any():
         return lines
-    lut = np.concatenate([[False], bad])
-    out = lines.copy()
-    out[lut[lab]] = 0
-    return out
+    keep = np.concatenate([[0], np.where(bad, 0, 255)]).astype(np.uint8)
+    return cv2.bitwise_and(lines, np.take(keep, lab))
 
 
 # --- projection helpers ----------------------------------------------------------------------------------------

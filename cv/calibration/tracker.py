@@ -42,6 +42,7 @@ TRACK_TAUS = (8.0, 5.0, 3.0, 3.0)
 PTZ_TAUS = (16.0, 12.0, 8.0, 5.0, 4.0, 3.0, 3.0, 3.0)
 PTZ_TRACK_TAUS = (10.0, 6.0, 4.0, 3.0)  # re-alignment of a camera carried by good motion
 STEADY_PX = 1.0  # working px: a re-alignment moving the carried camera less than this leaves it steady
+STEADY_FACTOR = 2  # a steady camera is re-aligned this many times less often
 MIN_STRENGTH = 0.01  # weakest constrained warp direction accepted from nothing, unless a real camera fits closely
 MIN_EVIDENCE_PX = 150  # line pixels (at 640 wide) below which a frame cannot verify a camera
 MIN_MODEL_POINTS = 40  # visible model points below which a frame cannot verify a camera
@@ -290,7 +291,7 @@ class TrackingCalibrator:
             self.wait_init -= 1
             return FrameCalibration(frame, t, shot, None, method, cut=cut)
         # a camera that the lines kept where the motion carried it is re-aligned half as often
-        every = cfg.refine_every * (2 if self.steady else 1)
+        every = cfg.refine_every * (STEADY_FACTOR if self.steady else 1)
         if not reinit and not force_refine and self.since_refine < every:
             self.H = H_pred  # motion only: the usable flag of the last verification stands
             if self.since_verified > cfg.max_unverified:
