@@ -81,6 +81,11 @@ def shirt_features(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig) -> tupl
     counts[ok] /= tot[ok, None]
     f = np.sqrt(counts)
     f[~ok] = np.nan
+    # the mean colour also keeps grass-hued pixels far brighter or more saturated than this frame's grass (a lime kit)
+    ref = cv2.cvtColor(np.ascontiguousarray(image[::16, ::16]), cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
+    rg = (ref[:, 0] >= cfg.grass_hue[0]) & (ref[:, 0] <= cfg.grass_hue[1]) & (ref[:, 1] >= cfg.grass_min_sat)
+    if rg.sum() >= 50:
+        keep = keep | (sat > np.median(ref[rg, 1]) + 60) | (val > np.median(ref[rg, 2]) + 60)
     kf = keep.astype(np.float32)
     nk = np.maximum(kf.sum(axis=1), 1.0)
     bgr_mean = np.matmul(kf[:, None, :], flat.astype(np.float32))[:, 0] / nk[:, None]  # mean of non-grass pixels

@@ -123,3 +123,23 @@ def test_fragmented_referee_does_not_take_a_team():
     assert left == {"home"} and right == {"away"}, (left, right)
     assert all(roles[i] == "player" for i in range(1, 21))
     assert all(roles[100 + j] == "referee" and teams[100 + j] is None for j in range(8)), (roles, teams)
+
+
+def test_lime_kit_keeps_its_colour_on_grass():
+    """A shirt in grass hues but far brighter than the grass is shirt, not grass, for the team colour."""
+    import cv2
+
+    from tracking.appearance import shirt_features
+
+    grass = cv2.cvtColor(np.uint8([[[48, 120, 130]]]), cv2.COLOR_HSV2BGR)[0, 0]
+    img = np.empty((360, 640, 3), np.uint8)
+    img[:] = grass
+    lime, dark = (60, 250, 190), (30, 30, 30)
+    img[100:200, 300:340] = lime
+    img[125:135, 316:324] = dark  # a shirt number
+    feats, labs = shirt_features(img, np.array([[300.0, 100.0, 340.0, 200.0]]), TeamConfig())
+    want = cv2.cvtColor(np.uint8([[lime]]), cv2.COLOR_BGR2LAB)[0, 0].astype(float)
+    num = cv2.cvtColor(np.uint8([[dark]]), cv2.COLOR_BGR2LAB)[0, 0].astype(float)
+    assert np.isfinite(feats).all()
+    # mostly the lime shirt (the number covers a minority of the torso), nowhere near the number's colour
+    assert np.linalg.norm(labs[0] - want) < np.linalg.norm(labs[0] - num) / 3, (labs[0], want, num)
