@@ -107,6 +107,9 @@ def search_ptz(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAU
     return best
 
 
+_END_FEATS: dict[tuple, tuple[dictionary.Bank, np.ndarray, np.ndarray]] = {}
+
+
 def fit_end_camera(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 4
                    ) -> tuple[Agreement, np.ndarray] | None:
     """The best fit of a camera behind a goal (a replay camera) to ``ev``: its agreement and position (m).
@@ -119,10 +122,14 @@ def fit_end_camera(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int =
         return None
     fw, fh = dictionary.feature_size((h, w))
     bank = dictionary.get_bank(fw, fh, pitch)
-    idx = np.flatnonzero(bank.end)
+    key = (fw, fh, pitch.length, pitch.width)
+    if key not in _END_FEATS or _END_FEATS[key][0] is not bank:
+        idx = np.flatnonzero(bank.end)
+        _END_FEATS[key] = (bank, idx, np.ascontiguousarray(bank.feats[idx]))  # a tenth of the bank, copied once
+    _, idx, feats = _END_FEATS[key]
     if not len(idx):
         return None
-    sims = bank.feats[idx] @ dictionary.query_features(ev.lines, fw, fh)
+    sims = feats @ dictionary.query_features(ev.lines, fw, fh)
     order = idx[np.argsort(-sims)[:100]]
     S = np.array([[w / fw, 0, 0.5 * w / fw - 0.5], [0, h / fh, 0.5 * h / fh - 0.5], [0, 0, 1.0]])
     chosen: list[int] = []
