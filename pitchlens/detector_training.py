@@ -69,6 +69,9 @@ class TrainSettings:
     lr0: float = 0.002  # AdamW learning rate
     warmup_epochs: float = 0.0  # short CPU runs: every optimiser step counts
     init: str | None = None  # start from these weights (an earlier run of this command) instead of from scratch
+    scale: float = 0.25  # scale augmentation: crops are resized by a random factor in [1 - scale, 1 + scale]
+    mosaic: float = 1.0  # probability of a four-crop mosaic
+    close_mosaic: int | None = None  # last epochs without mosaic (default: a quarter of the epochs, at least one)
 
 
 def _scene_seed(base: int, k: int) -> int:
@@ -124,9 +127,51 @@ def render_cutaway_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720)
                     return
 
 
-#: Frame sources of a dataset split: ``broadcast`` (six frames of each fresh scene, a third with cut-aways)
-#: and ``cutaway`` (scenes that all have cut-aways; :func:`render_cutaway_frames`).
-SOURCES = ("broadcast", "cutaway")
+#: Frames taken from each zoomed scene, by plan kind: mostly the tight main camera, plus close-ups and a replay.
+ZOOMED_FRAMES = (("main", 3), ("closeup", 2), ("replay", 1))
+#: Range of the zoomed main camera's average view width (metres of pitch across the image; people 80-170 px tall).
+ZOOMED_VIEW_WIDTH = (12.0, 22.0)
+
+
+def render_zoomed_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720)) -> Iterator[tuple[np.ndarray, dict]]:
+    """``n`` frames from fresh cut-away scenes whose main camera is zoomed in (average view width drawn from
+    :data:`ZOOMED_VIEW_WIDTH`, so people are large and often cut by the frame edge): per scene (renderer seed
+    ``SeedSequence([seed, k])``) main-camera frames, close-ups and a replay frame (:data:`ZOOMED_FRAMES`).
+    The renderer is built as usual and its frames re-planned with the narrower main camera; benchmark seeds
+    are skipped."""
+    from dataclasses import replace
+
+    from pitchlens.synth.director import plan_frames
+    from pitchlens.synth.render import ClipRenderer
+
+    done, k = 0, 0
+    while done < n:
+        sub = _scene_seed(seed, k)
+        k += 1
+        if sub in BENCHMARK_SEEDS:
+            continue
+        rng = np.random.default_rng([sub, 11])
+        k1 = float(rng.uniform(-0.08, 0.08)) if rng.random() < 0.5 else 0.0
+        jpeg = int(rng.integers(35, 90)) if rng.random() < 0.5 else None
+        r = ClipRenderer(sub, CUTAWAY_SCENE_FRAMES, size, 25.0, "sim", True, k1=k1, jpeg_quality=jpeg)
+        main = replace(r.main, view_width=float(rng.uniform(*ZOOMED_VIEW_WIDTH)))
+        r.plans, r.main = plan_frames(rng, r.motion, r.n_frames, r.size, True, main=main)
+        kinds = np.array([p.kind for p in r.plans])
+        for kind, m in ZOOMED_FRAMES:
+            idx = np.flatnonzero(kinds == kind)
+            for i in sorted(rng.choice(idx, size=min(m, len(idx)), replace=False).tolist()):
+                img, frow, orows = r.frame(int(i))
+                yield img, {"frame": frow | {"scene_seed": sub, "k1": k1, "jpeg_quality": jpeg,
+                                             "view_width": main.view_width}, "objects": orows}
+                done += 1
+                if done >= n:
+                    return
+
+
+#: Frame sources of a dataset split: ``broadcast`` (six frames of each fresh scene, a third with cut-aways),
+#: ``cutaway`` (scenes that all have cut-aways; :func:`render_cutaway_frames`) and ``zoomed`` (cut-away scenes with
+#: a zoomed-in main camera; :func:`render_zoomed_frames`).
+SOURCES = ("broadcast", "cutaway", "zoomed")
 
 
 def crop_windows(rng: np.random.Generator, objects: list[dict], size: tuple[int, int], crop: int,
@@ -186,8 +231,12 @@ def build_split(root: Path | str, split: str, n_img: int, base_seed: int, s: Tra
     (root / "labels" / split).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([int(base_seed), 7])
     n_frames = math.ceil(n_img / per)
-    frames = (render_training_frames(base_seed, n_frames, s.frame_size, s.scene_frames, s.scene_stride)
-              if source == "broadcast" else render_cutaway_frames(base_seed, n_frames, s.frame_size))
+    if source == "broadcast":
+        frames = render_training_frames(base_seed, n_frames, s.frame_size, s.scene_frames, s.scene_stride)
+    elif source == "cutaway":
+        frames = render_cutaway_frames(base_seed, n_frames, s.frame_size)
+    else:
+        frames = render_zoomed_frames(base_seed, n_frames, s.frame_size)
     tag = "" if source == "broadcast" else f"{source}_"
     written = 0
     for fi, (img, truth) in enumerate(frames):
@@ -340,8 +389,9 @@ def train_detector(out: Path | str, workdir: Path | str, settings: TrainSettings
         # ``model`` beforehand would be dropped): False trains from scratch
         plots=False, pretrained=str(Path(s.init).resolve()) if s.init else False,
         amp=False, cache="ram", optimizer="AdamW", lr0=s.lr0,
-        warmup_epochs=s.warmup_epochs, close_mosaic=max(1, s.epochs // 4),
-        hsv_h=0.03, hsv_s=0.6, hsv_v=0.4, fliplr=0.5, scale=0.25, translate=0.1, mosaic=1.0, verbose=False,
+        warmup_epochs=s.warmup_epochs,
+        close_mosaic=max(1, s.epochs // 4) if s.close_mosaic is None else s.close_mosaic,
+        hsv_h=0.03, hsv_s=0.6, hsv_v=0.4, fliplr=0.5, scale=s.scale, translate=0.1, mosaic=s.mosaic, verbose=False,
         **({"time": s.hours} if s.hours else {}),
     )
     run = workdir / "train" / "weights"

@@ -41,8 +41,12 @@ def test_first_crop_holds_the_ball():
 
 def test_tiny_training_run_gives_demo_weights(tmp_path):
     s = TrainSettings(images=8, epochs=1, imgsz=160, seed=77, crops_per_frame=4, batch=8, workers=0, scene_frames=2,
-                      scene_stride=5)
+                      scene_stride=5, scale=0.5, mosaic=0.0, close_mosaic=0)
     summary = train_detector(tmp_path / "w.pt", tmp_path / "work", s)
+    import yaml
+
+    args = yaml.safe_load((tmp_path / "work" / "train" / "args.yaml").read_text())
+    assert (args["scale"], args["mosaic"], args["close_mosaic"]) == (0.5, 0.0, 0)  # the settings reach the trainer
     assert summary["images"] == {"train": 8, "val": 1}
     assert 0 < (tmp_path / "w.pt").stat().st_size < 15e6
     labels = list((tmp_path / "work" / "dataset" / "labels" / "train").glob("*.txt"))
@@ -93,6 +97,24 @@ def test_cutaway_frames_are_closeups_replays_and_graphics():
         if hs:
             tallest[t["frame"]["shot"]] = max(tallest.get(t["frame"]["shot"], 0), max(hs))
     assert tallest["closeup"] > 2 * tallest["main"]  # close-ups hold people far bigger than the main camera's
+
+
+def test_zoomed_frames_are_tight_main_views_closeups_and_a_replay():
+    from pitchlens.detector_training import ZOOMED_VIEW_WIDTH, render_cutaway_frames, render_zoomed_frames
+
+    got = list(render_zoomed_frames(31, 6, (640, 360)))
+    shots = [t["frame"]["shot"] for _, t in got]
+    assert shots.count("main") == 3 and shots.count("closeup") == 2 and shots.count("other") == 1
+    assert all(t["frame"]["scene_seed"] not in BENCHMARK_SEEDS for _, t in got)
+    assert all(ZOOMED_VIEW_WIDTH[0] <= t["frame"]["view_width"] <= ZOOMED_VIEW_WIDTH[1] for _, t in got)
+
+    def main_heights(frames: list) -> list[float]:
+        return [o["y2"] - o["y1"] for _, t in frames if t["frame"]["shot"] == "main" for o in t["objects"]
+                if o.get("visible") and o["role"] != "ball" and o["x1"] is not None]
+
+    # the zoomed main camera shows people larger than the ordinary one of the same scenes
+    plain = [f for f in render_cutaway_frames(31, 12, (640, 360)) if f[1]["frame"]["shot"] == "main"]
+    assert np.median(main_heights(got)) > 1.3 * np.median(main_heights(plain))
 
 
 def test_recipe_builds_the_dataset_it_states(tmp_path):
