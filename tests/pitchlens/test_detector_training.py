@@ -164,4 +164,7 @@ def test_shipped_recipes_load():
         load_recipe(ROOT / "weights" / "pitchlens-demo-v1.recipe.yaml")
     assert new.out.name == "pitchlens-demo.pt" and new.settings.init == str(old.out.resolve())
     assert old.settings.init is None and sum(sp.crops for sp in old.splits if sp.split == "train") == 1080
+    v3 = load_recipe(ROOT / "weights" / "pitchlens-demo-v3.recipe.yaml")
+    assert v3.out.name == "pitchlens-demo-v3.pt" and v3.settings.init == str(new.out.resolve())
+    assert "zoomed" in {sp.source for sp in v3.splits} and v3.settings.scale == 0.5 and v3.settings.close_mosaic == 1
 
