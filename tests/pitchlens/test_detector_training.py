@@ -160,11 +160,11 @@ def test_bad_recipes_are_one_line_errors(tmp_path):
 def test_shipped_recipes_load():
     from pitchlens.detector_training import ROOT, load_recipe
 
-    new, old = load_recipe(ROOT / "weights" / "pitchlens-demo.recipe.yaml"), \
-        load_recipe(ROOT / "weights" / "pitchlens-demo-v1.recipe.yaml")
-    assert new.out.name == "pitchlens-demo.pt" and new.settings.init == str(old.out.resolve())
-    assert old.settings.init is None and sum(sp.crops for sp in old.splits if sp.split == "train") == 1080
-    v3 = load_recipe(ROOT / "weights" / "pitchlens-demo-v3.recipe.yaml")
-    assert v3.out.name == "pitchlens-demo-v3.pt" and v3.settings.init == str(new.out.resolve())
+    w = ROOT / "weights"
+    v1, v2, v3 = (load_recipe(w / f"pitchlens-demo{n}.recipe.yaml") for n in ("-v1", "-v2", ""))
+    assert v1.settings.init is None and sum(sp.crops for sp in v1.splits if sp.split == "train") == 1080
+    assert v2.out.name == "pitchlens-demo-v2.pt" and v2.settings.init == str(v1.out.resolve())
+    assert v3.out.name == "pitchlens-demo.pt" and v3.settings.init == str(v2.out.resolve())
     assert "zoomed" in {sp.source for sp in v3.splits} and v3.settings.scale == 0.5 and v3.settings.close_mosaic == 1
+    assert all(r.out.exists() for r in (v1, v2, v3))
 
