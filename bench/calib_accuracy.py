@@ -3,6 +3,8 @@
     OMP_NUM_THREADS=1 python bench/calib_accuracy.py [--clip-dir DIR ...] [--seeds 9002 9003 9004]
         [--seconds 10] [--seeded] [--out bench/RESULTS_calibration.md]
 
+The real frame alone: ``--seeds --out OUT.md`` (no clips).
+
 Mode ``nothing`` (always): the line calibrator finds the camera on its own at the start and after every cut.
 Mode ``seeded`` (``--seeded``): at each (re-)initialisation it is handed the truth homography moved 1-2 m, as a
 keypoint model would give. Person boxes come from the truth. Cost: wall and CPU time of ``update`` per frame on
@@ -49,12 +51,16 @@ def detector_boxes(store: Path, clip: Path) -> dict[int, np.ndarray]:
     return {int(f): g[["x1", "y1", "x2", "y2"]].to_numpy(float) for f, g in d.groupby("frame")}
 
 
-def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None, store: Path | None = None) -> dict:
+def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None, store: Path | None = None,
+             fit_every: int | None = None) -> dict:
     frames = pq.read_table(clip / "truth" / "frames.parquet").to_pylist()
     objs = pq.read_table(clip / "truth" / "objects.parquet").to_pandas()
     by_frame = {f: g for f, g in objs.groupby("frame")}
     det = None if store is None else detector_boxes(store, clip)
-    cal = build_calibrator(CalibrationConfig(refine_every=refine_every))
+    cfg = CalibrationConfig(refine_every=refine_every)
+    if fit_every is not None:
+        cfg.fit_every = fit_every
+    cal = build_calibrator(cfg)
     cal_err, foot_err, shots_ok, main_n, usable_n, cost, cpu = [], [], 0, 0, 0, 0.0, 0.0
     bad_usable = 0
     results: dict = {}
@@ -142,6 +148,21 @@ def real_overlay(out_png: Path, starts: int = 6) -> str:
         before = (f"search from nothing: best candidate {'accepted' if res.usable else 'REJECTED'} (precision "
                   f"{a.precision:.2f}, recall {a.recall:.2f}, camera gap {li.camera_gap:.0f} px)"
                   + ("" if c0 is None else "; as a camera: " + dist_txt(line_distances(c0, ev.lines, ev.field))))
+    if li is not None and li.poses:
+        # what the tracker tries after a rejected search: the camera without distortion from its best poses
+        from cv.calibration.init import refit
+        from cv.calibration.tracker import FIT_NFEV, FIT_STARTS
+
+        t2 = time.perf_counter()
+        fr = refit(li, ev, starts=FIT_STARTS, max_nfev=FIT_NFEV)
+        dt_re = time.perf_counter() - t2
+        if fr is not None:
+            a, c1 = fr.agreement, camera_from_homography(fr.refined.H, ws, hs)
+            before += (f"; tracker's full camera fit without k1 ({dt_re:.1f} s): "
+                       f"{'accepted' if cal._accept(fr, up) else 'REJECTED'} (precision {a.precision:.2f}, recall "
+                       f"{a.recall:.2f}, F1 {a.f1:.2f}, camera gap {fr.camera_gap:.0f} px, "
+                       f"{fr.refined.inliers} inliers)"
+                       + ("" if c1 is None else ", " + dist_txt(line_distances(c1, ev.lines, ev.field))))
     cands = dictionary.search(ev.lines, k=starts)
     fw, fh = dictionary.FINE_W, max(8, int(round(dictionary.FINE_W * hs / ws)))
     q = dictionary.query_features(ev.lines, fw, fh, sigma=dictionary.FINE_SIGMA)
@@ -182,7 +203,11 @@ def main() -> None:
     ap.add_argument("--seeded", action="store_true", help="also run the seeded mode")
     ap.add_argument("--boxes-store", type=Path, default=None,
                     help="take the person boxes from this store's detections (match bench-SEED) instead of the truth")
+    ap.add_argument("--fit-every", type=int, default=None,
+                    help="frames between full camera fits after rejected searches (default: the config's; 0: never)")
     ap.add_argument("--skip-real", action="store_true", help="leave out the real frame (and its overlay)")
+    ap.add_argument("--overlay", type=Path, default=ROOT / "bench" / "broadcast_sample_overlay.png",
+                    help="where the real frame's overlay goes")
     ap.add_argument("--log", type=Path, default=None, help="per-frame CSV of shots and errors")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS_calibration.md")
     a = ap.parse_args()
@@ -202,7 +227,7 @@ def main() -> None:
                                                  cutaways=True) for s in a.seeds]
         for clip in clips:
             for mode in modes:
-                r = run_clip(clip, mode, re, log, a.boxes_store)
+                r = run_clip(clip, mode, re, log, a.boxes_store, a.fit_every)
                 tot[mode].append(r)
                 share = r["usable"] / max(r["main"], 1)
                 rows.append(f"| {clip.name} | {mode} | {r['frames']} | {r['main']} | {share:.1%} | {r['bad_usable']} "
@@ -210,6 +235,8 @@ def main() -> None:
                             f"| {r['foot_med']:.3f} | {r['ms']:.1f} | {r['cpu_ms']:.1f} |")
                 print(rows[-1], flush=True)
     for mode, rs in tot.items():
+        if not rs:  # no clips (``--seeds`` with none): the real frame alone
+            continue
         f = sum(r["frames"] for r in rs)
         m = sum(r["main"] for r in rs)
         ce = np.concatenate([r["ce"] for r in rs])
@@ -235,7 +262,7 @@ def main() -> None:
              "|---|---|---|---|---|---|---|---|---|---|---|", *rows]
     if not a.skip_real:
         lines += ["", "Real frame `../shared/data/frames/broadcast_sample.png` (lines method, no hint): "
-                  + real_overlay(ROOT / "bench" / "broadcast_sample_overlay.png"), ""]
+                  + real_overlay(a.overlay), ""]
     a.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -30,6 +30,7 @@ class CalibrationConfig:
     max_camera_shift: float = 10.0
     init_retry: int = 2
     max_retry_wait: int = 50
+    fit_every: int = 50  # frames between full camera fits after rejected searches (doubling); 0: never
     lookback: int = 50
     gate_px: float = 25.0
     max_rejects: int = 5

@@ -7,16 +7,20 @@
 4. the winner explains the evidence best both ways (:func:`cv.calibration.verify.agreement`), with a penalty
    for homographies no real camera produces and no main-camera candidate outside the stand behind the near
    touchline.
+
+When the winner is not good enough, :func:`refit` fits a full camera (:mod:`cv.calibration.camera_fit`) from the
+best poses instead of a free homography; the caller judges its result on the same terms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from cv.calibration import dictionary
-from cv.calibration.lines import LineEvidence, RefineResult, model_points, refine
+from cv.calibration.camera_fit import camera_from_pose, fit_best
+from cv.calibration.lines import LineEvidence, RefineResult, model_points, refine, score
 from cv.calibration.verify import Agreement, agreement, plausible_main_camera
 from cv.pitch import DEFAULT_PITCH, PitchModel
 
@@ -36,6 +40,7 @@ class InitResult:
     similarity: float  # dictionary similarity of the starting pose
     main_similarity: float = 0.0  # best dictionary similarity of a main-camera pose
     end_similarity: float = 0.0  # best dictionary similarity of a camera behind a goal
+    poses: list[np.ndarray] = field(default_factory=list)  # locally searched poses of the candidates, best first
 
     @property
     def score(self) -> float:
@@ -57,6 +62,7 @@ def initialise(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 10,
     mp = model_points(pitch)
     scale = 640.0 / w
     best: InitResult | None = None
+    ranked: list[tuple[tuple[bool, float], np.ndarray]] = []
     for c in cands:
         p, _ = dictionary.local_search(c.params, q, fw, fh, pitch)
         H0 = dictionary.pose_homography(p, w, h)
@@ -69,6 +75,32 @@ def initialise(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 10,
         pos = None if cam is None else cam[0]
         res = InitResult(r, a, dictionary.camera_gap(r.H, w, h) * scale, pos, plausible_main_camera(pos, pitch),
                          c.similarity, main_sim, end_sim)
+        ranked.append(((res.plausible, res.score), p))
         if best is None or (res.plausible, res.score) > (best.plausible, best.score):
             best = res
+    if best is not None:
+        best.poses = [p for _, p in sorted(ranked, key=lambda kp: kp[0], reverse=True)]
     return best
+
+
+def refit(ir: InitResult, ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, starts: int = 3,
+          max_nfev: int = 30) -> InitResult | None:
+    """The full camera (position, pan, tilt, roll, focal; no distortion: a homography holds none) fitted to the
+    line evidence from the ``starts`` best poses of ``ir`` (:func:`cv.calibration.camera_fit.fit_best`), scored
+    like a candidate of :func:`initialise`; None when no fit sees enough of the pitch."""
+    h, w = ev.shape
+    cams = [camera_from_pose(p, w, h) for p in ir.poses[:starts]]
+    if not cams:
+        return None
+    fit = fit_best(cams, ev.lines, ev.field, ev.players, pitch, fit_k1=False, max_nfev=max_nfev)
+    if fit is None:
+        return None
+    H = fit.camera.with_(k1=0.0).homography
+    r = score(H / H[2, 2], ev, model_points(pitch))
+    if not np.isfinite(r.residual):
+        return None
+    a = agreement(r.H, ev, pitch, tol_px=1.0)
+    cam = dictionary.camera_from_homography(r.H, w, h)
+    pos = None if cam is None else cam[0]
+    return InitResult(r, a, dictionary.camera_gap(r.H, w, h) * 640.0 / w, pos, plausible_main_camera(pos, pitch),
+                      ir.similarity, ir.main_similarity, ir.end_similarity, ir.poses)

@@ -19,7 +19,7 @@ from cv.calibration import dictionary
 from cv.calibration.base import CalibrationConfig, FrameCalibration
 from cv.calibration.bundle import joint_position
 from cv.calibration.filter import CameraFilter, interior_shift
-from cv.calibration.init import InitResult, initialise
+from cv.calibration.init import InitResult, initialise, refit
 from cv.calibration.lines import (
     RefineResult,
     boxes_mask,
@@ -55,6 +55,8 @@ PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the kn
 SETTLE_FRAMES = 6  # verified frames over which the position found on one frame is estimated jointly
 SETTLE_GAP = 8  # frames between two of them
 SETTLE_MAX_LOSS = 0.02  # agreement (F1) a frame may lose when the joint position is taken
+FIT_STARTS = 3  # best poses of a rejected search the full camera fit starts from
+FIT_NFEV = 30  # evaluations per level of that fit
 
 
 @dataclass
@@ -92,6 +94,9 @@ class TrackingCalibrator:
         self.camera_position: np.ndarray | None = None  # of the main camera, once found on a well-determined frame
         self.settle: list[tuple[int, np.ndarray, object]] | None = None  # frames to estimate the position over
         self.search_fails = 0  # failed searches from nothing in a row (the wait before the next one doubles)
+        self.frame = 0  # the frame being calibrated
+        self.next_fit = 0  # first frame at which a rejected search may be followed by a full camera fit
+        self.fit_fails = 0  # full camera fits in a row that were rejected (the wait before the next one doubles)
         self.past: deque[_Past] = deque(maxlen=max(0, int(self.cfg.lookback)))
         self.revised: list[FrameCalibration] = []
         self._found = False
@@ -138,6 +143,7 @@ class TrackingCalibrator:
         afterwards: see :meth:`revisions`.
         """
         self._found, self._M, self._ev, self._calibrated = False, None, None, False
+        self.frame = frame
         res = self._update(image, frame, t, boxes, hint_H)
         if not self._calibrated or res.cut:
             self.past.clear()
@@ -511,6 +517,8 @@ class TrackingCalibrator:
             ir2 = initialise(ev, self.pitch, k=cfg.init_candidates)
             if ir2 is not None and (ir is None or (ir2.plausible, ir2.score) > (ir.plausible, ir.score)):
                 ir = ir2
+        if ir is not None and not self._accept(ir, scale):
+            ir = self._refit(ir, ev, scale)
         self.last_init = ir
         if ir is None:
             return None
@@ -523,6 +531,23 @@ class TrackingCalibrator:
         self.camera_position = ir.position
         self.settle = []  # found on one frame: estimated again over the next verified frames
         return ir.refined
+
+    def _refit(self, ir: InitResult, ev, scale: float) -> InitResult:
+        """A rejected search: the full camera fitted from its best poses, when it passes the same checks (at most
+        one fit per ``fit_every`` frames while none passes, the wait doubling with every rejected fit). Not tried
+        when the candidate sees fewer model points than a camera needs inliers: the fit hardly widens the view."""
+        cfg = self.cfg
+        if (cfg.fit_every <= 0 or self.frame < self.next_fit or not ir.poses
+                or ir.refined.points < cfg.min_inliers):
+            return ir
+        fr = refit(ir, ev, self.pitch, starts=FIT_STARTS, max_nfev=FIT_NFEV)
+        if fr is not None and self._accept(fr, scale):
+            self.fit_fails = 0
+            self.next_fit = self.frame + 1
+            return fr
+        self.next_fit = self.frame + int(cfg.fit_every) * 2 ** min(self.fit_fails, 4)
+        self.fit_fails += 1
+        return ir
 
     def _accept_ptz(self, pr: PTZResult, scale: float) -> bool:
         a, r = pr.agreement, pr.refined
