@@ -47,7 +47,7 @@ def detector_boxes(store: Path, clip: Path) -> dict[int, np.ndarray]:
 
     seed = clip.name.split("-")[1]
     d = Store(store).read("detections", f"bench-{seed}").to_pandas()
-    d = d[d.cls != "ball"]
+    d = d[(d.cls != "ball") & (d.conf >= CalibrationConfig().person_min_conf)]  # as the job masks them
     return {int(f): g[["x1", "y1", "x2", "y2"]].to_numpy(float) for f, g in d.groupby("frame")}
 
 

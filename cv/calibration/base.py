@@ -31,6 +31,7 @@ class CalibrationConfig:
     init_retry: int = 2
     max_retry_wait: int = 50
     fit_every: int = 50  # frames between full camera fits after rejected searches (doubling); 0: never
+    person_min_conf: float = 0.3  # detector boxes below this confidence are not masked as people
     lookback: int = 50
     gate_px: float = 25.0
     max_rejects: int = 5
