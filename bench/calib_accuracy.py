@@ -41,14 +41,15 @@ from tests.cv.calib_render import error_m  # noqa: E402
 NUDGE = np.array([[1.0, 0.0, 1.5], [0.0, 1.0, -1.0], [0.0, 0.0, 1.0]])  # 1.5 m / 1 m off
 
 
-def detector_boxes(store: Path, clip: Path) -> dict[int, np.ndarray]:
+def detector_boxes(store: Path, clip: Path) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Person boxes per frame from a pipeline run's ``detections`` table (match ``bench-SEED`` of clip-SEED-...)."""
     from pitchlens.store import Store
 
     seed = clip.name.split("-")[1]
     d = Store(store).read("detections", f"bench-{seed}").to_pandas()
-    d = d[(d.cls != "ball") & (d.conf >= CalibrationConfig().person_min_conf)]  # as the job masks them
-    return {int(f): g[["x1", "y1", "x2", "y2"]].to_numpy(float) for f, g in d.groupby("frame")}
+    d = d[d.cls != "ball"]
+    return {int(f): (g[["x1", "y1", "x2", "y2"]].to_numpy(float), g["conf"].to_numpy(float))
+            for f, g in d.groupby("frame")}
 
 
 def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None, store: Path | None = None,
@@ -69,15 +70,15 @@ def run_clip(clip: Path, mode: str, refine_every: int, log: list | None = None, 
         tr = frames[i]
         Ht = None if tr["homography"] is None else np.array(tr["homography"]).reshape(3, 3)
         g = by_frame.get(i)
-        boxes = None
+        boxes = conf = None
         if g is not None:
             v = g[g.visible & (g.role != "ball")]
             boxes = v[["x1", "y1", "x2", "y2"]].to_numpy(float)
         if det is not None:
-            boxes = det.get(i)
+            boxes, conf = det.get(i, (None, None))
         hint = Ht @ NUDGE if (mode == "seeded" and Ht is not None) else None
         t0, c0 = time.perf_counter(), time.process_time()
-        results[i] = cal.update(img, frame=i, t=t, boxes=boxes, hint_H=hint)
+        results[i] = cal.update(img, frame=i, t=t, boxes=boxes, hint_H=hint, confidences=conf)
         for r in cal.revisions():  # earlier frames the camera found now was carried back to
             results[r.frame] = r
         cost += time.perf_counter() - t0

@@ -221,15 +221,6 @@ def _detections_table(match_id: str, frames: list[int], ts: list[float], dets: l
     }, DETECTIONS)
 
 
-def _person_boxes(dets, min_conf: float) -> np.ndarray | None:
-    """Boxes (xyxy) the calibrator masks as people: the detections at or above ``min_conf`` (unsure boxes, often
-    large false ones, would hide painted lines)."""
-    if not len(dets):
-        return None
-    keep = dets.xyxy if dets.confidence is None else dets.xyxy[dets.confidence >= min_conf]
-    return keep if len(keep) else None
-
-
 def _optional_calibrator(cfg: Config):
     try:
         from cv.calibration import CalibrationConfig, build_calibrator
@@ -303,7 +294,6 @@ def process_video(
         # Frames wait in a short delay line before tracking, so that a camera the calibrator finds a little
         # later (and carries back over earlier frames) reaches the tracker and the frames table.
         lookback = int(getattr(cfg.calibration, "lookback", 0) or 0) if calibrator is not None else 0
-        person_min_conf = float(getattr(cfg.calibration, "person_min_conf", 0.0) or 0.0)
         delay = _DelayLine(lookback)
 
         def _emit(item: tuple) -> None:
@@ -351,7 +341,9 @@ def process_video(
                 img = host_images[k]
                 t0 = time.perf_counter()
                 if calibrator is not None:
-                    res = calibrator.update(img, frame=f, t=t, boxes=_person_boxes(dets[k], person_min_conf))
+                    d = dets[k]
+                    res = calibrator.update(img, frame=f, t=t, boxes=d.xyxy if len(d) else None,
+                                            confidences=d.confidence if len(d) else None)
                     row = _calib_row(res)
                     for rev in getattr(calibrator, "revisions", lambda: [])():
                         delay.revise(int(rev.frame), _calib_row(rev))

@@ -30,8 +30,10 @@ class CalibrationConfig:
     max_camera_shift: float = 10.0
     init_retry: int = 2
     max_retry_wait: int = 50
-    fit_every: int = 50  # frames between full camera fits after rejected searches (doubling); 0: never
-    person_min_conf: float = 0.3  # detector boxes below this confidence are not masked as people
+    fit_every: int = 0  # frames between full camera fits after rejected searches (doubling); 0: never (default:
+    # on a cut-away clip it let wrong cameras through the acceptance checks)
+    person_min_conf: float = 0.3  # boxes below this detector confidence are not masked as people
+    shot_min_conf: float = 0.2  # boxes below this detector confidence are no evidence of a close-up
     lookback: int = 50
     gate_px: float = 25.0
     max_rejects: int = 5
@@ -101,7 +103,8 @@ class Calibrator(Protocol):
     """Anything that calibrates frames in order."""
 
     def update(
-        self, image: np.ndarray, frame: int = 0, t: float = 0.0, boxes: np.ndarray | None = None
+        self, image: np.ndarray, frame: int = 0, t: float = 0.0, boxes: np.ndarray | None = None,
+        confidences: np.ndarray | None = None,
     ) -> FrameCalibration: ...
 
     def reset(self) -> None: ...

@@ -135,8 +135,12 @@ class TrackingCalibrator:
         self.filter.reset()
 
     def update(self, image: np.ndarray, frame: int = 0, t: float = 0.0, boxes: np.ndarray | None = None,
-               hint_H: np.ndarray | None = None) -> FrameCalibration:
+               hint_H: np.ndarray | None = None, confidences: np.ndarray | None = None) -> FrameCalibration:
         """Calibrate one BGR frame (frames must come in order); ``boxes`` are person boxes xyxy in its pixels.
+
+        ``confidences`` (one per box), when given, keep boxes below ``person_min_conf`` out of the people mask of
+        the line evidence (unsure, often large false boxes would hide painted lines); every box is still evidence
+        of the shot type (close-up people are often found with low confidence).
 
         ``hint_H`` (pitch m -> px of ``image``), when given, replaces the search from nothing whenever the tracker
         has to (re-)initialise; it is refined on the lines like any other start. Earlier frames may be revised
@@ -144,7 +148,7 @@ class TrackingCalibrator:
         """
         self._found, self._M, self._ev, self._calibrated = False, None, None, False
         self.frame = frame
-        res = self._update(image, frame, t, boxes, hint_H)
+        res = self._update(image, frame, t, boxes, hint_H, confidences)
         if not self._calibrated or res.cut:
             self.past.clear()
         if self._calibrated and self.past.maxlen:
@@ -232,8 +236,13 @@ class TrackingCalibrator:
                 break
 
     def _update(self, image: np.ndarray, frame: int, t: float, boxes: np.ndarray | None,
-                hint_H: np.ndarray | None) -> FrameCalibration:
+                hint_H: np.ndarray | None, confidences: np.ndarray | None = None) -> FrameCalibration:
         cfg = self.cfg
+        people = shot_boxes = boxes
+        if boxes is not None and confidences is not None:
+            conf = np.asarray(confidences)
+            people = np.asarray(boxes)[conf >= cfg.person_min_conf]
+            shot_boxes = np.asarray(boxes)[conf >= cfg.shot_min_conf]
         h0, w0 = image.shape[:2]
         ws = int(cfg.work_width)
         hs = max(16, int(round(h0 * ws / w0)))
@@ -247,7 +256,7 @@ class TrackingCalibrator:
         grass_t = grass_mask(hsv_t)
         field_t = field_mask(grass_t, close_px=max(5, (fw // 40) | 1))
         cut = self.cuts.update(hsv_t)
-        feats = shot_features(grass_t, field_t, None, boxes, h0)
+        feats = shot_features(grass_t, field_t, None, shot_boxes, h0)
         raw = classify_shot(feats, cfg.min_grass_share, cfg.closeup_person_height)
         method = cfg.method
         if cut or self.seg is None:
@@ -276,7 +285,7 @@ class TrackingCalibrator:
             self.motion.reset()
             self.search_fails = 0
         gray = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
-        players_t = boxes_mask((fh, fw), boxes, fw / w0)
+        players_t = boxes_mask((fh, fw), people, fw / w0)
         M, _ = self.motion.update(gray, cv2.bitwise_not(players_t))
         self._M = M
         H_pred = None
@@ -305,7 +314,7 @@ class TrackingCalibrator:
             return self._result(frame, t, shot, method, S, self.last, cut, motion_only=True)
         hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
         field = cv2.resize(field_t, (ws, hs), interpolation=cv2.INTER_NEAREST)
-        players = boxes_mask((hs, ws), boxes, ws / w0)
+        players = boxes_mask((hs, ws), people, ws / w0)
         ev = line_evidence(small, hsv, grass_mask(hsv), players, field, tau=100.0)
         self._ev = ev
         self.since_refine = 0

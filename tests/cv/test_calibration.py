@@ -128,3 +128,17 @@ def test_a_wrong_camera_is_not_flagged_usable():
         res = cal.update(img, frame=i, t=i / 25, boxes=boxes, hint_H=Ht @ off if i == 0 else None)
         if res.usable:
             assert np.median(error_m(Ht, res.H, W, H)) < 1.0
+
+
+def test_unsure_boxes_do_not_hide_the_lines():
+    c = Camera(position=(2.0, -80.0, 22.0), width=W, height=H, focal=1300.0).look_at((25.0, 4.0, 0.0))
+    img, Ht, _ = render(c, seed=1)
+    big = np.array([[W * 0.02, H * 0.3, W * 0.98, H * 0.58]])  # one wide box over much of the painted lines
+
+    def inliers(conf: float) -> int:
+        cal = build_calibrator(CalibrationConfig(person_min_conf=0.3))
+        res = cal.update(img, frame=0, t=0.0, boxes=big, hint_H=Ht, confidences=np.array([conf]))
+        return int(res.row()["calib_inliers"] or 0)
+
+    unsure, confident = inliers(0.12), inliers(0.9)
+    assert unsure > 2 * max(confident, 1)  # a confident box is masked as a person, an unsure one is not

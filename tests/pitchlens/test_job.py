@@ -111,16 +111,3 @@ def test_a_second_job_on_the_same_match_is_refused(tmp_path, small_clip, yolo_we
     res = process_video(small_clip, _cfg(yolo_weights), store=tmp_path, match_id="m")  # free again
     assert res.frames == 30
 
-
-def test_calibration_masks_only_confident_people():
-    import numpy as np
-    import supervision as sv
-
-    from pitchlens.job import _person_boxes
-
-    d = sv.Detections(xyxy=np.array([[0, 0, 10, 30], [50, 50, 150, 350], [5, 5, 8, 8]], float),
-                      confidence=np.array([0.9, 0.12, 0.5]), class_id=np.array([2, 2, 0]))
-    kept = _person_boxes(d, 0.3)
-    assert kept.tolist() == [[0, 0, 10, 30], [5, 5, 8, 8]]  # the unsure 300 px box is not masked
-    assert _person_boxes(d[np.array([False, True, False])], 0.3) is None
-    assert _person_boxes(sv.Detections.empty(), 0.3) is None
