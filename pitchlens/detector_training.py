@@ -20,6 +20,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from itertools import islice
 from pathlib import Path
 
 import cv2
@@ -99,32 +100,46 @@ CUTAWAY_FRAMES = (("closeup", 2), ("replay", 2), ("graphics", 1), ("main", 1))
 CUTAWAY_SCENE_FRAMES = 250  # a 10 s scene at 25 fps: room for a close-up, a replay and a graphics card
 
 
+def _cutaway_scenes(seed: int, salt: tuple[int, ...], size: tuple[int, int]) -> Iterator[tuple]:
+    """Fresh cut-away scenes (renderer seed ``SeedSequence([seed, k])``, benchmark seeds skipped), each as
+    (scene seed, its generator, lens k1, JPEG quality, renderer); k1 and JPEG are drawn per scene as in
+    ``pitchlens.synth.render.render_frames``."""
+    from pitchlens.synth.render import ClipRenderer
+
+    k = 0
+    while True:
+        sub = _scene_seed(seed, k)
+        k += 1
+        if sub in BENCHMARK_SEEDS:
+            continue
+        rng = np.random.default_rng([sub, *salt] if salt else sub)
+        k1 = float(rng.uniform(-0.08, 0.08)) if rng.random() < 0.5 else 0.0
+        jpeg = int(rng.integers(35, 90)) if rng.random() < 0.5 else None
+        yield sub, rng, k1, jpeg, ClipRenderer(sub, CUTAWAY_SCENE_FRAMES, size, 25.0, "sim", True, k1=k1,
+                                               jpeg_quality=jpeg)
+
+
+def _picked_frames(rng: np.random.Generator, r, per_kind: tuple[tuple[str, int], ...]) -> Iterator[tuple]:
+    """Frames of renderer ``r`` picked at random inside each segment kind, ``per_kind`` = ((kind, count), ...)."""
+    kinds = np.array([p.kind for p in r.plans])
+    for kind, m in per_kind:
+        idx = np.flatnonzero(kinds == kind)
+        for i in sorted(rng.choice(idx, size=min(m, len(idx)), replace=False).tolist()):
+            yield r.frame(int(i))
+
+
 def render_cutaway_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720)) -> Iterator[tuple[np.ndarray, dict]]:
     """``n`` frames from fresh scenes that all have cut-aways: per scene (renderer seed ``SeedSequence([seed, k])``)
     close-ups, replay frames, a graphics card and a main-camera frame (:data:`CUTAWAY_FRAMES`), picked at random
     inside each segment. Lens distortion and JPEG artefacts are drawn per scene as in
     ``pitchlens.synth.render.render_frames``; benchmark seeds are skipped."""
-    from pitchlens.synth.render import ClipRenderer
 
-    done, k = 0, 0
-    while done < n:
-        sub = _scene_seed(seed, k)
-        k += 1
-        if sub in BENCHMARK_SEEDS:
-            continue
-        rng = np.random.default_rng(sub)
-        k1 = float(rng.uniform(-0.08, 0.08)) if rng.random() < 0.5 else 0.0
-        jpeg = int(rng.integers(35, 90)) if rng.random() < 0.5 else None
-        r = ClipRenderer(sub, CUTAWAY_SCENE_FRAMES, size, 25.0, "sim", True, k1=k1, jpeg_quality=jpeg)
-        kinds = np.array([p.kind for p in r.plans])
-        for kind, m in CUTAWAY_FRAMES:
-            idx = np.flatnonzero(kinds == kind)
-            for i in sorted(rng.choice(idx, size=min(m, len(idx)), replace=False).tolist()):
-                img, frow, orows = r.frame(int(i))
+    def frames() -> Iterator[tuple[np.ndarray, dict]]:
+        for sub, rng, k1, jpeg, r in _cutaway_scenes(seed, (), size):
+            for img, frow, orows in _picked_frames(rng, r, CUTAWAY_FRAMES):
                 yield img, {"frame": frow | {"scene_seed": sub, "k1": k1, "jpeg_quality": jpeg}, "objects": orows}
-                done += 1
-                if done >= n:
-                    return
+
+    return islice(frames(), n)
 
 
 #: Frames taken from each zoomed scene, by plan kind: mostly the tight main camera, plus close-ups and a replay.
@@ -142,30 +157,16 @@ def render_zoomed_frames(seed: int, n: int, size: tuple[int, int] = (1280, 720))
     from dataclasses import replace
 
     from pitchlens.synth.director import plan_frames
-    from pitchlens.synth.render import ClipRenderer
 
-    done, k = 0, 0
-    while done < n:
-        sub = _scene_seed(seed, k)
-        k += 1
-        if sub in BENCHMARK_SEEDS:
-            continue
-        rng = np.random.default_rng([sub, 11])
-        k1 = float(rng.uniform(-0.08, 0.08)) if rng.random() < 0.5 else 0.0
-        jpeg = int(rng.integers(35, 90)) if rng.random() < 0.5 else None
-        r = ClipRenderer(sub, CUTAWAY_SCENE_FRAMES, size, 25.0, "sim", True, k1=k1, jpeg_quality=jpeg)
-        main = replace(r.main, view_width=float(rng.uniform(*ZOOMED_VIEW_WIDTH)))
-        r.plans, r.main = plan_frames(rng, r.motion, r.n_frames, r.size, True, main=main)
-        kinds = np.array([p.kind for p in r.plans])
-        for kind, m in ZOOMED_FRAMES:
-            idx = np.flatnonzero(kinds == kind)
-            for i in sorted(rng.choice(idx, size=min(m, len(idx)), replace=False).tolist()):
-                img, frow, orows = r.frame(int(i))
+    def frames() -> Iterator[tuple[np.ndarray, dict]]:
+        for sub, rng, k1, jpeg, r in _cutaway_scenes(seed, (11,), size):
+            main = replace(r.main, view_width=float(rng.uniform(*ZOOMED_VIEW_WIDTH)))
+            r.plans, r.main = plan_frames(rng, r.motion, r.n_frames, r.size, True, main=main)
+            for img, frow, orows in _picked_frames(rng, r, ZOOMED_FRAMES):
                 yield img, {"frame": frow | {"scene_seed": sub, "k1": k1, "jpeg_quality": jpeg,
                                              "view_width": main.view_width}, "objects": orows}
-                done += 1
-                if done >= n:
-                    return
+
+    return islice(frames(), n)
 
 
 #: Frame sources of a dataset split: ``broadcast`` (six frames of each fresh scene, a third with cut-aways),
