@@ -8,6 +8,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from pitchlens import query  # noqa: E402  (callable module: pitchlens.query(sql, store=...))
-
 __all__ = ["__version__", "query"]
+
+
+def __getattr__(name: str):
+    """``pitchlens.query`` is loaded on first use, so commands that never query do not import DuckDB."""
+    if name == "query":
+        import importlib
+
+        return importlib.import_module("pitchlens.query")
+    raise AttributeError(f"module 'pitchlens' has no attribute {name!r}")

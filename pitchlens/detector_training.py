@@ -73,6 +73,15 @@ class TrainSettings:
     scale: float = 0.25  # scale augmentation: crops are resized by a random factor in [1 - scale, 1 + scale]
     mosaic: float = 1.0  # probability of a four-crop mosaic
     close_mosaic: int | None = None  # last epochs without mosaic (default: a quarter of the epochs, at least one)
+    model: str = "pitchlens-demo-model.yaml"  # network YAML: a file under configs/ or a path
+    amp: bool | None = None  # mixed precision; None: on for CUDA devices, off on the CPU
+    deterministic: bool = True  # deterministic algorithms (slower on CUDA)
+
+
+def model_yaml(name: str) -> Path:
+    """The network YAML a :class:`TrainSettings.model` names: a path, or a file under ``configs/``."""
+    p = Path(name)
+    return p if p.is_file() else ROOT / "configs" / name
 
 
 def _scene_seed(base: int, k: int) -> int:
@@ -177,8 +186,11 @@ SOURCES = ("broadcast", "cutaway", "zoomed")
 
 def crop_windows(rng: np.random.Generator, objects: list[dict], size: tuple[int, int], crop: int,
                  n: int) -> list[tuple[int, int]]:
-    """Top-left corners of ``n`` crops: the first around the ball (or a person), the rest anywhere."""
+    """Top-left corners of ``n`` crops: the first around the ball (or a person), the rest anywhere.
+    ``crop`` 0 is the whole frame (one window at the origin)."""
     w, h = size
+    if crop == 0:
+        return [(0, 0)]
     out = []
     vis = [o for o in objects if o.get("visible")]
     ball = [o for o in vis if o["role"] == "ball"]
@@ -196,8 +208,10 @@ def crop_windows(rng: np.random.Generator, objects: list[dict], size: tuple[int,
     return out
 
 
-def yolo_labels(objects: list[dict], x0: int, y0: int, crop: int) -> list[str]:
-    """YOLO label lines (class cx cy w h, normalised) for the fair truth boxes inside a crop."""
+def yolo_labels(objects: list[dict], x0: int, y0: int, crop: int | tuple[int, int]) -> list[str]:
+    """YOLO label lines (class cx cy w h, normalised) for the fair truth boxes inside a crop (``crop`` pixels
+    square, or ``(width, height)``)."""
+    cw, ch = (crop, crop) if isinstance(crop, int) else crop
     lines = []
     for o in objects:
         if not o.get("visible") or o.get("x1") is None:
@@ -205,13 +219,13 @@ def yolo_labels(objects: list[dict], x0: int, y0: int, crop: int) -> list[str]:
         if not keep_truth_box(o["role"], o["x1"], o["y1"], o["x2"], o["y2"], o.get("occluded")):
             continue
         a = np.array([o["x1"] - x0, o["y1"] - y0, o["x2"] - x0, o["y2"] - y0], dtype=float)
-        b = np.clip(a, 0, crop)
+        b = np.clip(a, 0, [cw, ch, cw, ch])
         area = (a[2] - a[0]) * (a[3] - a[1])
         if area <= 0 or (b[2] - b[0]) * (b[3] - b[1]) < 0.5 * area:
             continue
         cls = CLASSES.index(o["role"])
-        cx, cy = (b[0] + b[2]) / 2 / crop, (b[1] + b[3]) / 2 / crop
-        lines.append(f"{cls} {cx:.6f} {cy:.6f} {(b[2] - b[0]) / crop:.6f} {(b[3] - b[1]) / crop:.6f}")
+        cx, cy = (b[0] + b[2]) / 2 / cw, (b[1] + b[3]) / 2 / ch
+        lines.append(f"{cls} {cx:.6f} {cy:.6f} {(b[2] - b[0]) / cw:.6f} {(b[3] - b[1]) / ch:.6f}")
     return lines
 
 
@@ -220,14 +234,15 @@ def build_split(root: Path | str, split: str, n_img: int, base_seed: int, s: Tra
                 crops_per_frame: int | None = None) -> int:
     """Render frames from ``base_seed`` and write ``n_img`` crops with labels under ``root/{images,labels}/split``.
 
-    ``source`` picks the frames (:data:`SOURCES`); crops are ``crop`` pixels square (default ``s.imgsz``) at native
-    resolution, ``crops_per_frame`` (default ``s.crops_per_frame``) per frame.
+    ``source`` picks the frames (:data:`SOURCES`); crops are ``crop`` pixels square (default ``s.imgsz``; 0: the
+    whole frame, one per frame) at native resolution, ``crops_per_frame`` (default ``s.crops_per_frame``) per frame.
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
     root = Path(root)
-    crop = int(crop or s.imgsz)
-    per = int(crops_per_frame or s.crops_per_frame)
+    crop = s.imgsz if crop is None else int(crop)
+    per = 1 if crop == 0 else int(crops_per_frame or s.crops_per_frame)
+    tile_size = s.frame_size if crop == 0 else crop
     (root / "images" / split).mkdir(parents=True, exist_ok=True)
     (root / "labels" / split).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([int(base_seed), 7])
@@ -246,9 +261,9 @@ def build_split(root: Path | str, split: str, n_img: int, base_seed: int, s: Tra
             if written >= n_img:
                 break
             name = f"{split}_{tag}{base_seed}_{fi:05d}_{ci}"
-            tile = img[y0:y0 + crop, x0:x0 + crop]
+            tile = img if crop == 0 else img[y0:y0 + crop, x0:x0 + crop]
             cv2.imwrite(str(root / "images" / split / f"{name}.jpg"), tile, [cv2.IMWRITE_JPEG_QUALITY, 92])
-            (root / "labels" / split / f"{name}.txt").write_text("\n".join(yolo_labels(objects, x0, y0, crop)))
+            (root / "labels" / split / f"{name}.txt").write_text("\n".join(yolo_labels(objects, x0, y0, tile_size)))
             written += 1
         if progress and (fi + 1) % 20 == 0:
             progress(f"{split}: rendered {fi + 1}/{n_frames} frames")
@@ -284,11 +299,38 @@ class SplitSpec:
     """One part of a recipe's dataset: ``crops`` crops of ``crop`` px from ``source`` frames of scenes of ``seed``."""
 
     split: str  # train | val
-    source: str  # broadcast | cutaway (:data:`SOURCES`)
+    source: str  # broadcast | cutaway | zoomed (:data:`SOURCES`)
     seed: int
     crops: int
-    crop: int = 320
+    crop: int = 320  # 0: whole frames
     crops_per_frame: int = 3
+    parts: int = 1  # rendered as this many independent parts (own scene seeds, :func:`split_jobs`), in parallel
+
+
+@dataclass(frozen=True)
+class SplitJob:
+    """One unit of dataset rendering: ``crops`` crops from scenes of ``seed`` (see :func:`build_split`)."""
+
+    split: str
+    source: str
+    seed: int
+    crops: int
+    crop: int
+    crops_per_frame: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.split}_{self.source}_{self.seed}_{self.crops}_{self.crop}_{self.crops_per_frame}"
+
+
+def split_jobs(sp: SplitSpec) -> list[SplitJob]:
+    """The rendering jobs of a recipe row: itself, or with ``parts`` > 1 that many parts whose base seeds are
+    derived from the row's (``SeedSequence([seed, 100000 + i])``) and whose crops add up to the row's."""
+    if sp.parts <= 1:
+        return [SplitJob(sp.split, sp.source, sp.seed, sp.crops, sp.crop, sp.crops_per_frame)]
+    q, r = divmod(sp.crops, sp.parts)
+    return [SplitJob(sp.split, sp.source, _scene_seed(sp.seed, 100_000 + i), q + (i < r), sp.crop, sp.crops_per_frame)
+            for i in range(sp.parts) if q + (i < r) > 0]
 
 
 @dataclass
@@ -330,27 +372,64 @@ def load_recipe(path: Path | str) -> Recipe:
     return Recipe(out=out, settings=settings, splits=splits, path=path)
 
 
-def build_recipe_dataset(root: Path | str, recipe: Recipe,
-                         progress: Callable[[str], None] | None = None) -> Path:
-    """Render exactly the recipe's dataset under ``root`` (emptied first); returns its ``data.yaml``."""
+def _run_job(root: str, job: SplitJob, s: TrainSettings) -> str:
+    """Render one :class:`SplitJob` (in a worker process) and mark it done."""
+    cv2.setNumThreads(1)
+    n = build_split(root, job.split, job.crops, job.seed, s, source=job.source, crop=job.crop,
+                    crops_per_frame=job.crops_per_frame)
+    (Path(root) / "done" / f"{job.key}.json").write_text(json.dumps({"crops": n}))
+    return job.key
+
+
+def build_recipe_dataset(root: Path | str, recipe: Recipe, progress: Callable[[str], None] | None = None,
+                         jobs: int = 1) -> Path:
+    """Render exactly the recipe's dataset under ``root``; returns its ``data.yaml``.
+
+    Resumable: ``root/dataset.json`` states what the folder holds and ``root/done/`` which parts are complete, so
+    a second call with the same recipe renders only the parts an interrupted call left unfinished (a folder made
+    for another dataset is emptied first). ``jobs`` processes render parts in parallel (same bytes as one).
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
     root = Path(root)
-    shutil.rmtree(root, ignore_errors=True)
-    for sp in recipe.splits:
-        build_split(root, sp.split, sp.crops, sp.seed, recipe.settings, progress, source=sp.source, crop=sp.crop,
-                    crops_per_frame=sp.crops_per_frame)
+    s = recipe.settings
+    manifest = {"splits": [asdict(sp) for sp in recipe.splits], "frame_size": list(s.frame_size),
+                "scene_frames": s.scene_frames, "scene_stride": s.scene_stride}
+    mpath = root / "dataset.json"
+    if not (mpath.is_file() and json.loads(mpath.read_text()) == manifest):
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        mpath.write_text(json.dumps(manifest, indent=1))
+    (root / "done").mkdir(exist_ok=True)
+    todo = [j for sp in recipe.splits for j in split_jobs(sp) if not (root / "done" / f"{j.key}.json").is_file()]
+    if progress and todo:
+        progress(f"rendering {len(todo)} dataset part(s) with {min(jobs, len(todo))} process(es)")
+    if jobs <= 1 or len(todo) <= 1:
+        for j in todo:
+            _run_job(str(root), j, s)
+            if progress:
+                progress(f"done: {j.key}")
+    else:
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as ex:
+            for fut in as_completed([ex.submit(_run_job, str(root), j, s) for j in todo]):
+                key = fut.result()
+                if progress:
+                    progress(f"done: {key}")
     return write_data_yaml(root)
 
 
 def train_recipe(recipe: Recipe | Path | str, workdir: Path | str, out: Path | str | None = None,
-                 device: str | None = None, progress: Callable[[str], None] | None = None) -> dict:
-    """Rebuild a recipe's dataset under ``workdir/dataset`` and train on it (:func:`train_detector`); the weights go
-    to ``out`` (default: the recipe's). The summary also holds the recipe and the dataset's rendering time."""
+                 device: str | None = None, progress: Callable[[str], None] | None = None, jobs: int = 1) -> dict:
+    """Rebuild a recipe's dataset under ``workdir/dataset`` (``jobs`` rendering processes; parts already rendered
+    there by an interrupted run are kept) and train on it (:func:`train_detector`); the weights go to ``out``
+    (default: the recipe's). The summary also holds the recipe and the dataset's rendering time."""
     r = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     s = TrainSettings(**asdict(r.settings))
     if device:
         s.device = device
     t0 = time.perf_counter()
-    data = build_recipe_dataset(Path(workdir) / "dataset", r, progress)
+    data = build_recipe_dataset(Path(workdir) / "dataset", r, progress, jobs=jobs)
     t_data = time.perf_counter() - t0
     if progress:
         progress(f"dataset rendered in {t_data:.0f} s")
@@ -382,14 +461,16 @@ def train_detector(out: Path | str, workdir: Path | str, settings: TrainSettings
     t_data = time.perf_counter() - t0
     if progress:
         progress(f"dataset ready in {t_data:.0f} s; training")
-    model = YOLO(str(MODEL_YAML), task="detect")
+    model = YOLO(str(model_yaml(s.model)), task="detect")
+    amp = (not str(s.device).startswith("cpu")) if s.amp is None else s.amp
     model.train(
         data=str(data), epochs=s.epochs, imgsz=s.imgsz, batch=s.batch, nbs=s.batch, device=s.device,
-        workers=s.workers, seed=s.seed, deterministic=True, project=str(workdir), name="train", exist_ok=True,
+        workers=s.workers, seed=s.seed, deterministic=s.deterministic, project=str(workdir), name="train",
+        exist_ok=True,
         # the trainer builds a fresh network from the YAML and loads ``pretrained`` into it (weights loaded into
         # ``model`` beforehand would be dropped): False trains from scratch
         plots=False, pretrained=str(Path(s.init).resolve()) if s.init else False,
-        amp=False, cache="ram", optimizer="AdamW", lr0=s.lr0,
+        amp=amp, cache="ram", optimizer="AdamW", lr0=s.lr0,
         warmup_epochs=s.warmup_epochs,
         close_mosaic=max(1, s.epochs // 4) if s.close_mosaic is None else s.close_mosaic,
         hsv_h=0.03, hsv_s=0.6, hsv_v=0.4, fliplr=0.5, scale=s.scale, translate=0.1, mosaic=s.mosaic, verbose=False,

@@ -27,7 +27,9 @@ def train_detector(
                                        help="Wall-clock training budget in hours; overrides --epochs when set."),
     recipe: Path | None = typer.Option(None, "--recipe", help="Rebuild exactly this recipe's dataset and train "
                                        "with its settings (e.g. weights/pitchlens-demo.recipe.yaml); only --out, "
-                                       "--workdir and --device apply alongside it."),
+                                       "--workdir, --device and --jobs apply alongside it."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Processes rendering a recipe's dataset in parallel; an "
+                             "interrupted rendering resumes where it stopped."),
 ) -> None:
     """Render synthetic frames and train the demo detector (ball/goalkeeper/player/referee)."""
     from pitchlens.detector_training import TrainSettings, load_recipe, train_recipe
@@ -38,7 +40,7 @@ def train_detector(
         if dataset is not None or init is not None:
             raise ConfigError("--recipe: states its own dataset and start weights; drop --dataset/--init")
         target = out if out != Path("weights/pitchlens-demo.pt") else r.out
-        _report(train_recipe(r, workdir, target, device, progress=typer.echo), target)
+        _report(train_recipe(r, workdir, target, device, progress=typer.echo, jobs=jobs), target)
         return
     if imgsz % 32:
         raise ConfigError(f"--imgsz: must be a multiple of 32, got {imgsz}")

@@ -13,7 +13,6 @@ from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pyarrow.parquet as pq
@@ -250,6 +249,8 @@ class VideoWriter:
     """H.264 (yuv420p) writer on PyAV."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int = 23) -> None:
+        import av
+
         self.container = av.open(str(path), mode="w", format="mp4")
         rate = Fraction(fps).limit_denominator(1001)
         self.stream = self.container.add_stream("libx264", rate=rate)
@@ -258,6 +259,8 @@ class VideoWriter:
         self.stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
 
     def write(self, img_bgr: np.ndarray) -> None:
+        import av
+
         frame = av.VideoFrame.from_ndarray(img_bgr, format="bgr24")
         for packet in self.stream.encode(frame):
             self.container.mux(packet)

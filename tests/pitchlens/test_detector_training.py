@@ -161,10 +161,57 @@ def test_shipped_recipes_load():
     from pitchlens.detector_training import ROOT, load_recipe
 
     w = ROOT / "weights"
-    v1, v2, v3 = (load_recipe(w / f"pitchlens-demo{n}.recipe.yaml") for n in ("-v1", "-v2", ""))
+    v1, v2, v3, v4, v5 = (load_recipe(w / f"pitchlens-demo{n}.recipe.yaml") for n in ("-v1", "-v2", "-v3", "-v4", ""))
     assert v1.settings.init is None and sum(sp.crops for sp in v1.splits if sp.split == "train") == 1080
     assert v2.out.name == "pitchlens-demo-v2.pt" and v2.settings.init == str(v1.out.resolve())
-    assert v3.out.name == "pitchlens-demo.pt" and v3.settings.init == str(v2.out.resolve())
+    assert v3.out.name == "pitchlens-demo-v3.pt" and v3.settings.init == str(v2.out.resolve())
     assert "zoomed" in {sp.source for sp in v3.splits} and v3.settings.scale == 0.5 and v3.settings.close_mosaic == 1
-    assert all(r.out.exists() for r in (v1, v2, v3))
+    assert v4.settings.init == str(v3.out.resolve()) and v4.settings.imgsz == 1280
+    assert v5.out.name == "pitchlens-demo.pt" and v5.settings.init == str(v4.out.resolve())
+    # v5 goes on training v4 on the very same dataset; the nano model trains from scratch on it too
+    n = load_recipe(w / "pitchlens-demo-n.recipe.yaml")
+    assert v5.splits == v4.splits == n.splits and n.settings.init is None
+    assert all(sp.crop == 0 and sp.crops_per_frame == 1 for sp in v5.splits)
+    assert all(r.out.exists() for r in (v1, v2, v3, v4, v5, n))
 
+
+def test_whole_frame_labels_are_normalised_by_width_and_height():
+    obj = {"role": "player", "visible": True, "x1": 640.0, "y1": 360.0, "x2": 660.0, "y2": 420.0, "occluded": 0.0}
+    (x0, y0), = crop_windows(np.random.default_rng(0), [obj], (1280, 720), 0, 3)  # crop 0: the whole frame, once
+    assert (x0, y0) == (0, 0)
+    (line,) = yolo_labels([obj], 0, 0, (1280, 720))
+    np.testing.assert_allclose(list(map(float, line.split()))[1:], [650 / 1280, 390 / 720, 20 / 1280, 60 / 720],
+                               atol=1e-6)
+
+
+def test_split_parts_render_in_parallel_and_resume(tmp_path):
+    from dataclasses import replace
+
+    from PIL import Image
+
+    from pitchlens.detector_training import build_recipe_dataset, load_recipe, split_jobs
+
+    path = _recipe(tmp_path, "  - {split: train, source: broadcast, seed: 3, crops: 5, crop: 0, crops_per_frame: 1,"
+                             " parts: 3}\n"
+                             "  - {split: val, source: zoomed, seed: 6, crops: 1, crop: 0, crops_per_frame: 1}\n")
+    r = load_recipe(path)
+    jobs = split_jobs(r.splits[0])
+    assert [j.crops for j in jobs] == [2, 2, 1] and len({j.seed for j in jobs}) == 3
+    lines: list[str] = []
+    data = build_recipe_dataset(tmp_path / "ds", r, progress=lines.append, jobs=2)
+    imgs = sorted((data.parent / "images" / "train").glob("*.jpg"))
+    assert len(imgs) == 5 and {Image.open(p).size for p in imgs} == {(640, 360)}
+    assert len(list((data.parent / "images" / "val").glob("*.jpg"))) == 1
+    one = build_recipe_dataset(tmp_path / "ds1", r, jobs=1)  # one process writes the same bytes
+    assert [p.read_bytes() for p in sorted((one.parent / "labels" / "train").glob("*.txt"))] == \
+        [p.read_bytes() for p in sorted((data.parent / "labels" / "train").glob("*.txt"))]
+
+    # an interrupted rendering resumes: only the unfinished part is rendered again
+    (data.parent / "done" / f"{jobs[1].key}.json").unlink()
+    lines.clear()
+    build_recipe_dataset(tmp_path / "ds", r, progress=lines.append)
+    assert lines[0].startswith("rendering 1 dataset part") and lines[1] == f"done: {jobs[1].key}"
+    # another recipe's dataset replaces the folder's contents
+    r.splits = [replace(r.splits[0], crops=2, parts=1), r.splits[1]]
+    build_recipe_dataset(tmp_path / "ds", r)
+    assert len(list((data.parent / "images" / "train").glob("*.jpg"))) == 2
