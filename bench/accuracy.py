@@ -38,14 +38,14 @@ def clip_dir(out: Path, seed: int, seconds: float) -> Path:
 
 def render(out: Path, seed: int, seconds: float) -> tuple[Path, float | None]:
     """Render the clip unless it is already there; returns its folder and the rendering time (None if reused)."""
-    from pitchlens.synth.render import render_clip
+    from pitchlens.synth.render import default_workers, render_clip
 
     d = clip_dir(out, seed, seconds)
     if (d / "clip.mp4").exists() and (d / "truth" / "meta.json").exists():
         return d, None
     t0 = time.perf_counter()
     render_clip(d, seconds=seconds, seed=seed, size=(1280, 720), fps=25.0, motion="sim",
-                cutaways=seed in CUTAWAY_SEEDS)
+                cutaways=seed in CUTAWAY_SEEDS, workers=default_workers())
     return d, time.perf_counter() - t0
 
 

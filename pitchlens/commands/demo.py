@@ -27,13 +27,13 @@ def demo(
     from pitchlens.job import process_video
     from pitchlens.output import write_result
     from pitchlens.query import query
-    from pitchlens.synth.render import render_clip
+    from pitchlens.synth.render import default_workers, render_clip
 
     clip_dir = workdir / f"clip-{seed}"
     store = workdir / "store"
     if not (clip_dir / "clip.mp4").exists():
         console.print(f"rendering a {seconds:g} s synthetic broadcast clip (seed {seed}) …")
-        render_clip(clip_dir, seconds=seconds, seed=seed, size=(1280, 720))
+        render_clip(clip_dir, seconds=seconds, seed=seed, size=(1280, 720), workers=default_workers())
     cfg = load_config(overrides={"detector": {"profile": "demo", "device": device}})
     console.print(f"processing {clip_dir / 'clip.mp4'} with the demo detector …")
     res = process_video(clip_dir / "clip.mp4", cfg, store=store, match_id="demo")

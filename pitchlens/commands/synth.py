@@ -30,16 +30,18 @@ def synth(
     cutaways: bool | None = typer.Option(None, "--cutaways/--no-cutaways",
                                          help="Close-ups, a replay and a graphics card (default: the seed decides)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Real tracking data folder for --motion real."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Rendering processes (0: one per core, at most 8); "
+                                "the files do not depend on it."),
 ) -> None:
     """Render a synthetic broadcast clip (H.264) with its ground truth (Parquet)."""
-    from pitchlens.synth.render import render_clip
+    from pitchlens.synth.render import default_workers, render_clip
 
     if motion not in ("sim", "real"):
         raise ConfigError(f"--motion: expected 'sim' or 'real', got {motion!r}")
     w, h = _parse_size(size)
     t0 = time.perf_counter()
     path = render_clip(out, seconds=seconds, seed=seed, size=(w, h), fps=fps, motion=motion, cutaways=cutaways,
-                       data_dir=data_dir)
+                       data_dir=data_dir, workers=workers or default_workers())
     typer.echo(f"wrote {path / 'clip.mp4'} and {path / 'truth'} in {time.perf_counter() - t0:.1f} s")
 
 

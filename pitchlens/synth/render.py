@@ -271,14 +271,35 @@ class VideoWriter:
         self.container.close()
 
 
+_WORKER: dict = {}
+
+
+def default_workers() -> int:
+    """Rendering processes to use by default: one per core, at most 8."""
+    import os
+
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _init_worker(args: tuple) -> None:
+    """Build this worker process's own renderer (same seed, same frames)."""
+    cv2.setNumThreads(1)
+    _WORKER["r"] = ClipRenderer(*args[:6], data_dir=args[6])
+
+
+def _render_one(i: int) -> tuple[np.ndarray, dict, list[dict]]:
+    return _WORKER["r"].frame(i)
+
+
 def render_clip(out_dir: Path | str, seconds: float = 10.0, seed: int = 0, size: tuple[int, int] = (1280, 720),
                 fps: float = 25.0, motion: str = "sim", cutaways: bool | None = None,
                 data_dir: Path | str | None = None, crf: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Path:
+                progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Path:
     """Render a clip to ``out_dir/clip.mp4`` with truth in ``out_dir/truth/`` (frames, objects, meta.json).
 
     ``cutaways=None`` lets the seed decide (about a third of clips have them); ``progress(done, total)`` is
-    called after each frame. Returns ``out_dir``.
+    called after each frame. ``workers`` > 1 renders frames in that many processes (each frame depends only on the
+    seed and its index, so the files are the same as with one) while this process encodes. Returns ``out_dir``.
     """
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
@@ -288,15 +309,25 @@ def render_clip(out_dir: Path | str, seconds: float = 10.0, seed: int = 0, size:
     objects: list[dict] = []
     tmp = out / "clip.mp4.part"
     writer = VideoWriter(tmp, r.size, fps, crf if crf is not None else r.style.crf)
+    pool = None
     try:
-        for i in range(r.n_frames):
-            img, frow, orows = r.frame(i)
+        if workers > 1 and r.n_frames > 1:
+            from multiprocessing import get_context
+
+            pool = get_context("spawn").Pool(workers, _init_worker,
+                                             ((seed, n, size, fps, motion, cutaways, data_dir),))
+            rendered = pool.imap(_render_one, range(r.n_frames), chunksize=4)
+        else:
+            rendered = (r.frame(i) for i in range(r.n_frames))
+        for i, (img, frow, orows) in enumerate(rendered):
             writer.write(img)
             frames.append(frow)
             objects.extend(orows)
             if progress is not None:
                 progress(i + 1, r.n_frames)
     finally:
+        if pool is not None:
+            pool.terminate()
         writer.close()
     tmp.replace(out / "clip.mp4")
     write_truth(out / "truth", frames, objects, r.meta())

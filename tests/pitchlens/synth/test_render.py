@@ -170,3 +170,10 @@ def test_occlusion_measured_from_drawn_pixels():
     H = np.asarray(row["homography"]).reshape(3, 3)
     u, v = apply_homography(H, np.array([[0.0, 1.2]]))[0]
     assert near["x1"] <= u <= near["x2"] and near["y1"] <= v <= near["y2"]
+
+
+def test_parallel_rendering_writes_the_same_files(tmp_path):
+    one = render_clip(tmp_path / "one", seconds=0.6, seed=8, size=(320, 180), cutaways=False)
+    two = render_clip(tmp_path / "two", seconds=0.6, seed=8, size=(320, 180), cutaways=False, workers=2)
+    for rel in ("clip.mp4", "truth/frames.parquet", "truth/objects.parquet", "truth/meta.json"):
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
