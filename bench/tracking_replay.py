@@ -8,11 +8,14 @@ matched to truth within 2 m, main camera) and per-track team/role against truth.
 Usage::
 
     nice -n 10 .venv/bin/python bench/tracking_replay.py --clips 9001 9002 --verbose
+    nice -n 10 .venv/bin/python bench/tracking_replay.py --store bench/out/store-30s-run4 --clip-suffix 30s \
+        --copy /tmp/replay-run4
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -34,19 +37,22 @@ from pitchlens.store import Store  # noqa: E402
 from tracking import MatchTracker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
-KEYS = ("team_accuracy", "role_accuracy", "idf1_pitch", "hota_pitch", "ball_err_median_m", "ball_seen_share")
+KEYS = ("team_accuracy", "role_accuracy", "idf1_pitch", "hota_pitch", "id_switches", "id_switches_per_person_min",
+        "ball_err_median_m", "ball_seen_share")
 
 
 def _detections(store: Store, match_id: str) -> dict[int, sv.Detections]:
     return detections_by_frame(store.read("detections", match_id))
 
 
-def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str) -> tuple[dict, dict]:
-    """Track one match again; returns (tracks columns, frames-by-index rows)."""
+def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str, shots: bool = True) -> tuple[dict, dict]:
+    """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts); returns (tracks
+    columns, the tracker)."""
     cfg = load_config().tracking
     dets = _detections(store, match_id)
     fr = store.read("frames", match_id).to_pydict()
-    rows = {int(f): (h, bool(u)) for f, h, u in zip(fr["frame"], fr["homography"], fr["usable"], strict=True)}
+    rows = {int(f): (h, bool(u), sh) for f, h, u, sh in zip(fr["frame"], fr["homography"], fr["usable"], fr["shot"],
+                                                             strict=True)}
     reader = VideoReader(clip_dir / "clip.mp4")
     tracker = MatchTracker(cfg, fps=reader.info.fps)
     empty = sv.Detections.empty()
@@ -54,9 +60,10 @@ def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str) -> tup
     for f, t, img in reader:
         if f not in rows:
             continue
-        h, usable = rows[f]
+        h, usable, shot = rows[f]
         H = np.asarray(h, float).reshape(3, 3) if usable and h is not None else None
-        tracker.update(frame=f, t=t, detections=dets.get(f, empty), homography=H, usable=usable, image=img)
+        tracker.update(frame=f, t=t, detections=dets.get(f, empty), homography=H, usable=usable, image=img,
+                       shot=shot if shots else None)
     cols = tracker.finish()
     n = len(cols["frame"])
     out_store.commit(match_id, {"tracks": conform({"match_id": [match_id] * n, **cols}, TRACKS)}, replace=False)
@@ -108,6 +115,8 @@ def main() -> None:
     ap.add_argument("--clips", nargs="+", type=int, default=[9001, 9002, 9003, 9004, 9005, 9006])
     ap.add_argument("--store", default=str(ROOT / "out" / "store"))
     ap.add_argument("--copy", default="/tmp/tracking_replay_store")
+    ap.add_argument("--clip-suffix", default="10s", help="clips are read from out/clip-<seed>-<suffix>")
+    ap.add_argument("--json", default=None, help="write every clip's figures to this JSON file")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     src = Path(a.store)
@@ -117,7 +126,7 @@ def main() -> None:
     store, out_store = Store(src), Store(dst)
     res = {}
     for c in a.clips:
-        clip = ROOT / "out" / f"clip-{c}-10s"
+        clip = ROOT / "out" / f"clip-{c}-{a.clip_suffix}"
         mid = f"bench-{c}"
         t0 = time.perf_counter()
         cols, _ = replay(clip, store, out_store, mid)
@@ -132,6 +141,8 @@ def main() -> None:
         print(f"| {c} | " + " | ".join("-" if ev.get(k) is None else f"{ev[k]:.3f}" for k in KEYS) + " |")
     means = [np.nanmean([np.nan if ev.get(k) is None else ev[k] for ev in res.values()]) for k in KEYS]
     print("| mean | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    if a.json:
+        Path(a.json).write_text(json.dumps({str(c): ev for c, ev in res.items()}, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ class PlayerConfig:
     max_cost: float = 2.0  # pairs above this total cost are never matched
     min_iou_image: float = 0.2  # image-space association (no homography): minimum IoU to match
     low_max_cost: float = 1.2  # second stage (low-confidence detections): maximum cost, motion terms only
+    end_at_cut: bool = True  # end every track where the shot type changes (a cut), when the caller gives it
 
 
 @dataclass
@@ -111,7 +112,8 @@ class OfflineConfig:
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
     stitch_sigma0_m: float = 1.5  # link likelihood: displacement std across a zero gap (m) ...
-    stitch_sigma_rate: float = 4.0  # ... and its variance growth per second of gap (m^2/s)
+    stitch_sigma_rate: float = 12.0  # ... and its variance growth per second of gap (m^2/s) ...
+    stitch_blind_rate: float = 0.0  # ... plus this per second of the gap without a usable homography (m^2/s)
     stitch_gate_chi2: float = 13.8  # links with a larger normalised squared displacement are impossible (2 dof)
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
     stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)

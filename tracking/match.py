@@ -11,6 +11,7 @@ import numpy as np
 from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
 from tracking.offline import (
+    blind_series,
     drop_short,
     fill_gaps,
     finish_ball,
@@ -38,16 +39,20 @@ class MatchTracker:
         self._frames: list[int] = []
         self._t: list[float] = []
         self._usable: list[bool] = []
+        self._shot: str | None = None
+        self.cuts = 0
         self.directions: list[dict] = []
 
     def update(self, frame: int, t: float, detections, homography: np.ndarray | None = None, usable: bool = True,
-               image: np.ndarray | None = None) -> None:
+               image: np.ndarray | None = None, shot: str | None = None) -> None:
         """Advance one frame.
 
         ``detections``: ``supervision.Detections`` (xyxy in original-frame pixels, confidence, class_id and
         ``data["class_name"]`` in player/goalkeeper/referee/ball); ``homography``: 3x3 pitch metres -> pixels or
         None; ``usable``: False where the mapping must not be used (the frame is then tracked in image space only);
-        ``image``: the BGR frame (for shirt colours and ball re-detection) or None.
+        ``image``: the BGR frame (for shirt colours and ball re-detection) or None; ``shot``: the frame's shot type
+        (main / closeup / other) where known: where it changes from the previous frame's, every player track ends
+        (a cut; the offline pass joins the tracks again), so no identity is carried across a cut by image overlap.
         """
         H = np.asarray(homography, dtype=float) if (homography is not None and usable) else None
         if H is not None and not np.isfinite(H).all():
@@ -64,6 +69,11 @@ class MatchTracker:
         is_ball = names == "ball"
         is_person = (names == PERSON_CLASSES[0]) | (names == PERSON_CLASSES[1]) | (names == PERSON_CLASSES[2])
         Hinv = None if H is None else np.linalg.inv(H)
+        if shot is not None:
+            if self._shot is not None and shot != self._shot and self.cfg.player.end_at_cut:
+                self.players.cut()
+                self.cuts += 1
+            self._shot = shot
         self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image, Hinv)
         self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image, Hinv)
         self._frames.append(int(frame))
@@ -92,7 +102,8 @@ class MatchTracker:
         segs = {pid: tracks[tid].segment_at(t0[pid]) for pid, tid in parent.items() if tid in tracks and pid in t0}
         roles0 = {pid: role_vote(sg.votes) for pid, sg in segs.items() if sg is not None}
         apps = {pid: sg.app for pid, sg in segs.items() if sg is not None}
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline, self.players.drift_series())
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline, self.players.drift_series(),
+                         blind_series(t_all, usable_all))
         rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))

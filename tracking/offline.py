@@ -88,8 +88,21 @@ def split_tracks(rows: dict, split_gap_s: float, first_id: int) -> tuple[dict, d
     return r, parent
 
 
+def blind_series(t: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times (T,) and cumulative seconds without a usable homography up to each (T,) (cut-aways, lost camera).
+
+    ``t`` must be sorted; a frame without a usable homography counts for the time to the next frame."""
+    t = np.asarray(t, float)
+    if len(t) < 2:
+        return t, np.zeros(len(t))
+    dt = np.diff(t)
+    blind = ~np.asarray(usable, bool)[:-1]
+    return t, np.r_[0.0, np.cumsum(np.where(blind, dt, 0.0))]
+
+
 def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
-           drift: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
+           drift: tuple[np.ndarray, np.ndarray] | None = None,
+           blind: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
     """Join tracklets that continue each other (motion and appearance); returns track id -> stitched id.
 
     A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s``, the
@@ -100,8 +113,10 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     The cost of a link is the negative log-likelihood of the (drift-compensated) displacement under an isotropic
     Gaussian whose variance grows with the gap, ``sigma^2 = stitch_sigma0_m^2 + stitch_sigma_rate * gap``, plus
     ``stitch_w_app`` times the appearance distance; a short gap with a small displacement beats a long one that a
-    wide reach would also allow. Links are chosen by one minimum-cost assignment of ends to starts, so chains of
-    several tracklets form at once.
+    wide reach would also allow. ``blind`` (times (T,), cumulative seconds without a usable homography (T,), see
+    :func:`blind_series`): the seconds of a gap spent in cut-aways add ``stitch_blind_rate`` each to the variance
+    (the group drift is not followed there). Links are chosen by one minimum-cost assignment of ends to starts, so
+    chains of several tracklets form at once.
     """
     n = len(tracklets)
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
@@ -131,6 +146,9 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     else:
         ad = np.zeros((n, n))
     var = cfg.stitch_sigma0_m**2 + cfg.stitch_sigma_rate * np.maximum(gap, 0)
+    if blind is not None and len(blind[0]) > 1 and cfg.stitch_blind_rate > 0:
+        bs, be = np.interp(ts, blind[0], blind[1]), np.interp(te, blind[0], blind[1])
+        var = var + cfg.stitch_blind_rate * np.maximum(bs[None, :] - be[:, None], 0.0)
     r2 = dist**2 / var
     feasible &= r2 <= cfg.stitch_gate_chi2
     with np.errstate(invalid="ignore"):

@@ -388,6 +388,15 @@ class PlayerTracker:
             keep = ~gone
             self.s = {k: v[keep] for k, v in s.items()}
 
+    def cut(self) -> None:
+        """End every live track (a cut to another shot: nothing on screen continues what was there before).
+
+        Confirmed tracks are kept as summaries for the offline pass, which joins them to their continuations."""
+        s = self.s
+        for i in np.flatnonzero(s["confirmed"]):
+            self.dead.append(self._summary(int(i)))
+        self.s = {k: v[:0] for k, v in s.items()}
+
     def _birth(self, dj: np.ndarray, ctx: dict, conf: np.ndarray) -> None:
         m = len(dj)
         new = {k: np.full((m, *sh), fill, dtype=dt) for k, (sh, dt, fill) in self._spec.items()}

@@ -141,7 +141,7 @@ def test_stitch_prefers_one_likely_link_to_two_unlikely_ones():
     e2 = Tracklet(2, 0.0, 5.0, np.zeros(2), np.array([22.5, 0.0]), None, "player")
     s1 = Tracklet(3, 13.0, 20.0, np.array([4.0, 0.0]), np.zeros(2), None, "player")
     s2 = Tracklet(4, 28.0, 30.0, np.array([27.2, 0.0]), np.zeros(2), None, "player")  # 23 s after e2: too late
-    cfg = replace(OfflineConfig(), stitch_max_gap_s=20.0)
+    cfg = replace(OfflineConfig(), stitch_max_gap_s=20.0, stitch_sigma_rate=4.0)
     m = stitch([e1, e2, s1, s2], cfg)
     assert m[3] == 1 and m[4] == 4 and m[2] == 2
     # forcing as many links as possible (no cost for leaving an end unlinked) gives the cross-over
@@ -229,3 +229,53 @@ def test_ball_ignores_a_lone_far_candidate_and_reacquires_on_a_chain():
     assert (r["prov"][-3:] == 0).all()
     np.testing.assert_allclose(r["xy"][-1], [-14.2, 5.0], atol=0.2)
     assert len(np.unique(r["frame"])) == len(r["frame"])
+
+
+def _cut_scene(shots: bool) -> tuple[set[int], set[int]]:
+    """A player on the main camera for 1 s, then a 1 s close-up (no usable homography) whose one person is boxed
+    where the player was; returns the online track ids seen on each side of the cut."""
+    import supervision as sv
+
+    from tracking import MatchTracker
+    from tracking.simulate import person_boxes
+
+    cam = Camera(position=(0.0, -74.0, 22.0), focal=1900.0).look_at((0.0, 0.0, 0.0))
+    H = cam.homography
+    box = person_boxes(cam, np.array([[0.0, 0.0]]), np.array([1.8]))
+    mt = MatchTracker(fps=25.0)
+    for f in range(50):
+        main = f < 25
+        b = box if main else box + np.array([[-4.0, -30.0, 4.0, 2.0]])  # larger close-up box, IoU > 0.5
+        det = sv.Detections(xyxy=b.astype(float), confidence=np.array([0.9]), class_id=np.array([0]),
+                            data={"class_name": np.array(["player"], dtype=object)})
+        mt.update(f, f * 0.04, det, homography=H if main else None, usable=main,
+                  shot=("main" if main else "closeup") if shots else None)
+    rec = mt.players.records()
+    before = set(rec["track_id"][(rec["frame"] < 25) & (rec["prov"] == 0)].tolist())
+    after = set(rec["track_id"][(rec["frame"] >= 25) & (rec["prov"] == 0)].tolist())
+    return before, after
+
+
+def test_tracks_end_at_a_cut_when_shot_types_are_given():
+    before, after = _cut_scene(shots=True)
+    assert len(before) == 1 and len(after) == 1 and before.isdisjoint(after)
+    # without shot types the close-up box continues the main-camera track by image overlap
+    before, after = _cut_scene(shots=False)
+    assert before == after and len(before) == 1
+
+
+def test_stitch_widens_the_reach_over_seconds_without_a_homography():
+    from dataclasses import replace
+
+    from tracking.config import OfflineConfig
+    from tracking.offline import Tracklet, blind_series, stitch
+
+    t = np.arange(0.0, 12.0, 0.04)
+    usable = ~((t >= 2.0) & (t < 6.0))  # a 4 s cut-away
+    bt, bc = blind_series(t, usable)
+    assert bc[-1] == pytest.approx(4.0, abs=0.05) and np.all(np.diff(bc) >= 0)
+    a = Tracklet(1, 0.0, 2.0, np.zeros(2), np.zeros(2), None, "player")
+    b = Tracklet(2, 6.5, 9.0, np.array([18.0, 0.0]), np.zeros(2), None, "player")  # 18 m away 4.5 s later
+    cfg = replace(OfflineConfig(), stitch_sigma_rate=4.0, stitch_max_speed=6.0)
+    assert stitch([a, b], cfg, blind=(bt, bc))[2] == 2  # not linked: too far for the motion model
+    assert stitch([a, b], replace(cfg, stitch_blind_rate=30.0), blind=(bt, bc))[2] == 1
