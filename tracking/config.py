@@ -119,6 +119,7 @@ class OfflineConfig:
     stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
+    fill_positions: bool = True  # also interpolate positions missing for want of a usable homography (same limit)
     smoother: str = "savgol"  # "savgol", "rts" or "none"
     savgol_window_s: float = 0.6  # Savitzky-Golay window (s)
     savgol_order: int = 2

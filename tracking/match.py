@@ -14,6 +14,7 @@ from tracking.offline import (
     blind_series,
     drop_short,
     fill_gaps,
+    fill_positions,
     finish_ball,
     smooth_tracks,
     split_tracks,
@@ -107,6 +108,8 @@ class MatchTracker:
         rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))
+        if cfg.offline.fill_positions:
+            rows = fill_positions(rows, cfg.offline.interp_max_gap_s)
         xy, speed, accel = smooth_tracks(rows, self.fps, cfg.offline)
 
         # per stitched track: votes, colour, position, for roles and teams

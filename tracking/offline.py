@@ -213,6 +213,28 @@ def fill_gaps(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_all:
     return {k: v[order] for k, v in out.items()}
 
 
+def fill_positions(rows: dict, max_gap_s: float) -> dict:
+    """Interpolate missing pitch positions (frames without a usable homography: a calibration drop-out) between
+    positions of the same track at most ``max_gap_s`` apart; those rows become "interpolated".
+
+    ``rows`` sorted by (track, frame); returns new rows (the input is not changed)."""
+    xy = rows["xy"]
+    miss = ~np.isfinite(xy).all(axis=1)
+    if not miss.any():
+        return rows
+    xy = xy.copy()
+    prov = rows["prov"].copy()
+    t, tid = rows["t"], rows["track_id"]
+    for a, b in _runs(miss):
+        lo, hi = a - 1, b
+        if lo < 0 or hi >= len(t) or tid[lo] != tid[a] or tid[hi] != tid[a] or t[hi] - t[lo] > max_gap_s + 1e-9:
+            continue
+        w = ((t[a:b] - t[lo]) / (t[hi] - t[lo]))[:, None]
+        xy[a:b] = xy[lo] + w * (xy[hi] - xy[lo])
+        prov[a:b] = INTERPOLATED
+    return {**rows, "xy": xy, "prov": prov}
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) index ranges of consecutive True values."""
     m = np.concatenate([[False], mask, [False]])

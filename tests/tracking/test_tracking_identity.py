@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from tracking_scenes import FPS, run, score, truth_to_track
 
+from tracking import TrackingConfig
 from tracking.simulate import DetectionNoise
 
 
@@ -54,7 +55,9 @@ def test_player_leaving_frame_for_3s_keeps_id():
     assert score(cols, truth)["id_switches"] == 0
 
 
-def test_no_homography_frames_give_null_positions_and_keep_tracking():
+def test_no_homography_frames_keep_tracking_and_get_interpolated_positions():
+    from dataclasses import replace
+
     n = 80
     xy = np.stack([_line((-5.0, 0.0), (5.0, 0.0), n), _line((0.0, 6.0), (0.0, -2.0), n)], axis=1)
     gap = np.zeros(n, bool)
@@ -63,10 +66,20 @@ def test_no_homography_frames_give_null_positions_and_keep_tracking():
     people = cols["role"] != "ball"
     in_gap = people & np.isin(cols["frame"], np.flatnonzero(gap))
     assert in_gap.sum() >= 15  # tracked in image space
-    assert np.isnan(cols["x"][in_gap]).all() and np.isnan(cols["y"][in_gap]).all()
+    # positions across the drop-out are interpolated between the track's own positions on either side
+    assert (cols["provenance"][in_gap] == "interpolated").all()
+    pos = np.c_[cols["x"][in_gap], cols["y"][in_gap]]
+    err = np.linalg.norm(pos[:, None] - xy[cols["frame"][in_gap]], axis=2).min(axis=1)
+    assert np.isfinite(err).all() and err.max() < 0.5
     out_gap = people & ~np.isin(cols["frame"], np.flatnonzero(gap))
     assert np.isfinite(cols["x"][out_gap]).mean() > 0.95
     assert len(np.unique(cols["track_id"][people])) == 2
+    # without position filling those frames have null positions
+    cfg = TrackingConfig()
+    cfg.offline = replace(cfg.offline, fill_positions=False)
+    cols, _, _ = run(xy, ["player"] * 2, no_homography=gap, seed=2, cfg=cfg)
+    in_gap = (cols["role"] != "ball") & np.isin(cols["frame"], np.flatnonzero(gap))
+    assert in_gap.sum() >= 15 and np.isnan(cols["x"][in_gap]).all() and np.isnan(cols["y"][in_gap]).all()
 
 
 def test_tracks_in_metres_with_provenance_and_speed():

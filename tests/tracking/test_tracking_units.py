@@ -279,3 +279,19 @@ def test_stitch_widens_the_reach_over_seconds_without_a_homography():
     cfg = replace(OfflineConfig(), stitch_sigma_rate=4.0, stitch_max_speed=6.0)
     assert stitch([a, b], cfg, blind=(bt, bc))[2] == 2  # not linked: too far for the motion model
     assert stitch([a, b], replace(cfg, stitch_blind_rate=30.0), blind=(bt, bc))[2] == 1
+
+
+def test_fill_positions_bridges_a_calibration_drop_out_within_one_track_only():
+    from tracking.offline import DETECTED, INTERPOLATED, fill_positions
+
+    t = np.r_[np.arange(10) * 0.04, np.arange(10) * 0.04]
+    tid = np.r_[np.full(10, 1), np.full(10, 2)]
+    xy = np.c_[np.arange(20, dtype=float), np.zeros(20)]
+    xy[3:6] = np.nan  # track 1: a drop-out between frames 2 and 6
+    xy[10:12] = np.nan  # track 2 starts without a position: nothing to interpolate from
+    rows = {"t": t, "track_id": tid, "xy": xy, "prov": np.full(20, DETECTED, np.int8)}
+    out = fill_positions(rows, max_gap_s=1.0)
+    np.testing.assert_allclose(out["xy"][3:6, 0], [3.0, 4.0, 5.0])
+    assert (out["prov"][3:6] == INTERPOLATED).all() and (out["prov"][:3] == DETECTED).all()
+    assert np.isnan(out["xy"][10:12]).all() and np.isnan(rows["xy"][3:6]).all()
+    assert np.isnan(fill_positions(rows, max_gap_s=0.1)["xy"][3:6]).all()  # longer than the limit
