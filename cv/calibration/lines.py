@@ -156,6 +156,8 @@ def _drop_blobs(lines: np.ndarray, k: int) -> np.ndarray:
     if not bad.any():
         return lines
     keep = np.concatenate([[0], np.where(bad, 0, 255)]).astype(np.uint8)
+    if n <= 256:  # labels fit a byte: one 8-bit table lookup (several times faster than indexing by 16-bit labels)
+        return cv2.bitwise_and(lines, cv2.LUT(lab.astype(np.uint8), np.pad(keep, (0, 256 - n))))
     return cv2.bitwise_and(lines, np.take(keep, lab))
 
 
@@ -183,6 +185,33 @@ def bilinear(img: np.ndarray, uv: np.ndarray) -> np.ndarray:
     c = img[v0 + 1, u0]
     d = img[v0 + 1, u0 + 1]
     return (a * (1 - fu) + b * fu) * (1 - fv) + (c * (1 - fu) + d * fu) * fv
+
+
+def dist_and_grad(ev: LineEvidence, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distance field of ``ev`` at float pixels ``uv`` (N, 2) and its central-difference gradient, as
+    ``bilinear(ev.dist, uv)`` and :func:`_grad` give them (the same numbers one pixel or more inside the image),
+    from one gather of each point's neighbourhood instead of five samplings."""
+    img = ev.dist
+    h, w = img.shape[:2]
+    u = np.clip(uv[:, 0], 1, w - 2.001)
+    v = np.clip(uv[:, 1], 1, h - 2.001)
+    u0, v0 = u.astype(np.int32), v.astype(np.int32)
+    fu, fv = u - u0, v - v0
+    gu, gv = 1 - fu, 1 - fv
+    a = img.ravel()
+    i = v0 * w + u0
+    c00, c01, c10, c11 = a[i], a[i + 1], a[i + w], a[i + w + 1]
+    top = c00 * gu + c01 * fu
+    bot = c10 * gu + c11 * fu
+    r = top * gv + bot * fv
+    # the fractions of the shifted positions as _grad computes them (equal to fu, fv up to rounding)
+    fr, fl = (u + 1) - (u0 + 1), (u - 1) - (u0 - 1)
+    fd, fup = (v + 1) - (v0 + 1), (v - 1) - (v0 - 1)
+    right = (c01 * (1 - fr) + a[i + 2] * fr) * gv + (c11 * (1 - fr) + a[i + w + 2] * fr) * fv
+    left = (a[i - 1] * (1 - fl) + c00 * fl) * gv + (a[i + w - 1] * (1 - fl) + c10 * fl) * fv
+    down = (c10 * gu + c11 * fu) * (1 - fd) + (a[i + 2 * w] * gu + a[i + 2 * w + 1] * fu) * fd
+    up = (a[i - w] * gu + a[i - w + 1] * fu) * (1 - fup) + top * fup
+    return r, 0.5 * (right - left), 0.5 * (down - up)
 
 
 def visible_model_points(
@@ -289,7 +318,7 @@ def refine(
         uv = p * s + np.array([w / 2, h / 2])
         inside = (uv[:, 0] >= 4) & (uv[:, 0] <= w - 5) & (uv[:, 1] >= 4) & (uv[:, 1] <= h - 5)
         if kind == "dist":
-            r, gx, gy = bilinear(ev.dist, uv), *_grad(ev.dist, uv)
+            r, gx, gy = dist_and_grad(ev, uv)
             wt = np.where(inside & (r < tau), (1 - (r / tau) ** 2) ** 2, 0.0)
         else:
             # sub-pixel point-to-line: search the ridge of the line mask along the projected normal
@@ -339,12 +368,13 @@ def _grad(img: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score(H: np.ndarray, ev: LineEvidence, model_xy: np.ndarray, inlier_px: float = 1.5,
-          tau: float = 6.0) -> RefineResult:
+          tau: float = 6.0, strength: bool = True) -> RefineResult:
     """Quality of ``H`` against the evidence: residual, inliers, truncated cost and constraint strength.
 
     The strength is the smallest generalised eigenvalue of the inlier point-to-line normal matrix against the
     motion of the image corners: near zero when the visible lines leave some motion of the camera unconstrained
-    (e.g. only parallel lines in view).
+    (e.g. only parallel lines in view). ``strength=False`` leaves it at 0 (not computed: a pan / tilt / zoom
+    alignment cannot slide along free warp directions, so its callers never read it).
     """
     h, w = ev.shape
     xy = visible_model_points(H, ev.shape, model_xy, masks=(ev.players,))
@@ -353,8 +383,8 @@ def score(H: np.ndarray, ev: LineEvidence, model_xy: np.ndarray, inlier_px: floa
     uv, _ = project(H, xy[:, :2])
     r = bilinear(ev.dist, uv)
     inl = r < inlier_px
-    strength = 0.0
-    if inl.sum() >= 8:
+    want, strength = strength, 0.0
+    if want and inl.sum() >= 8:
         N, _ = _norm(ev.shape)
         s = w / 2.0
         q, _ = project(N @ H, xy[inl, :2])

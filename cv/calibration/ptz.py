@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cv.calibration.lines import LineEvidence, RefineResult, _grad, bilinear, score, visible_model_points
+from cv.calibration.lines import LineEvidence, RefineResult, bilinear, dist_and_grad, score, visible_model_points
 
 
 def _rodrigues(w: np.ndarray) -> np.ndarray:
@@ -107,7 +107,7 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
         except np.linalg.LinAlgError:
             break
     H = ptz_homography(_rodrigues(p[:3]) @ R0, f0 * np.exp(p[3]), C + p[4:7], w, h)
-    return score(H, ev, model_xy, inlier_px=inlier_px), C + p[4:7]
+    return score(H, ev, model_xy, inlier_px=inlier_px, strength=False), C + p[4:7]
 
 
 def _ptz_homographies(Q: np.ndarray, R0: np.ndarray, f0: float, C: np.ndarray, width: int, height: int
@@ -144,8 +144,7 @@ def line_terms(kind: str, tau: float, uv: np.ndarray, J: np.ndarray, tangent: np
     h, w = ev.shape
     inside = (uv[:, 0] >= 4) & (uv[:, 0] <= w - 5) & (uv[:, 1] >= 4) & (uv[:, 1] <= h - 5)
     if kind == "dist":
-        r = bilinear(ev.dist, uv)
-        gx, gy = _grad(ev.dist, uv)
+        r, gx, gy = dist_and_grad(ev, uv)
         wt = np.where(inside & (r < tau), (1 - (r / tau) ** 2) ** 2, 0.0)
     else:
         t = tangent / np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-12)

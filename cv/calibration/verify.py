@@ -39,8 +39,19 @@ def _marking_samples(pitch: PitchModel, spacing: float = 0.5) -> tuple[np.ndarra
 def model_mask(H: np.ndarray, shape: tuple[int, int], pitch: PitchModel = DEFAULT_PITCH,
                thickness: int = 5) -> np.ndarray:
     """The projected markings drawn ``thickness`` px wide (uint8 0/255) on an image of ``shape``."""
+    return _draw(_model_runs(H, shape, pitch), shape, thickness)
+
+
+def _draw(runs: list[np.ndarray], shape: tuple[int, int], thickness: int) -> np.ndarray:
+    out = np.zeros(shape, np.uint8)
+    if runs:
+        cv2.polylines(out, runs, False, 255, thickness, cv2.LINE_8, shift=2)
+    return out
+
+
+def _model_runs(H: np.ndarray, shape: tuple[int, int], pitch: PitchModel) -> list[np.ndarray]:
+    """The projected markings as polylines (int32 px with 2 fractional bits), split where they leave the plane."""
     h, w = shape
-    out = np.zeros((h, w), np.uint8)
     pts, ids = _marking_samples(pitch)
     p = np.hstack([pts, np.ones((len(pts), 1))]) @ np.asarray(H, dtype=float).T
     z = p[:, 2]
@@ -48,19 +59,12 @@ def model_mask(H: np.ndarray, shape: tuple[int, int], pitch: PitchModel = DEFAUL
     uv = np.zeros((len(p), 2))
     uv[ok] = p[ok, :2] / z[ok, None]
     ok &= (np.abs(uv[:, 0] - w / 2) < 4 * w) & (np.abs(uv[:, 1] - h / 2) < 4 * h)
-    # runs of consecutive valid points of one marking
-    brk = np.flatnonzero(~ok | np.r_[True, ids[1:] != ids[:-1]])
-    runs = []
-    start = 0
-    for b in list(brk) + [len(p)]:
-        seg = np.arange(start, b)
-        seg = seg[ok[seg]]
-        if len(seg) >= 2:
-            runs.append(np.round(uv[seg] * 4).astype(np.int32))
-        start = b if (b < len(p) and ok[b]) else b + 1
-    if runs:
-        cv2.polylines(out, runs, False, 255, thickness, cv2.LINE_8, shift=2)
-    return out
+    # runs of consecutive valid points of one marking (split where a point is invalid or the marking changes)
+    start = ok & np.r_[True, ~ok[:-1] | (ids[1:] != ids[:-1])]
+    run = np.cumsum(start)[ok]
+    q = np.round(uv[ok] * 4).astype(np.int32)
+    edges = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
+    return [q[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a >= 2]
 
 
 @dataclass
@@ -110,10 +114,11 @@ def agreement(H: np.ndarray, ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH
     precision = float(np.mean(ev.dist[ui[:, 1], ui[:, 0]] <= tol_px)) if npts else 0.0
     near, near_recall = 0, 0.0
     if n_ev:
-        m = model_mask(H, (h, w), pitch, thickness=int(2 * tol_px) + 1)
+        runs = _model_runs(H, (h, w), pitch)
+        m = _draw(runs, (h, w), int(2 * tol_px) + 1)
         on = cv2.countNonZero(cv2.bitwise_and(ev.lines, m))
         recall = on / n_ev
-        band = model_mask(H, (h, w), pitch, thickness=2 * NEAR_PX + 1)
+        band = _draw(runs, (h, w), 2 * NEAR_PX + 1)
         near = cv2.countNonZero(cv2.bitwise_and(ev.lines, band))
         near_recall = on / near if near else 0.0
     else:
