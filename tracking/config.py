@@ -61,7 +61,8 @@ class BallConfig:
     air_accel: float = 25.0  # m/s^2; smoothed ground-projection acceleration above this: in-air candidate
     air_window_s: float = 0.3  # Savitzky-Golay window of the ground-projection speed/acceleration (s)
     air_min_frames: int = 4  # in-air candidate runs shorter than this are dropped
-    air_min_rise_m: float = 1.0  # a flight's ground projection bulges at least this far away from the camera (m)
+    air_min_rise_m: float = 1.0  # a flight's ground projection bulges at least this far away from the camera (m) ...
+    air_min_height_m: float = 1.0  # ... or, where the camera is known, as far as a ball this high would (m; 0 = off)
     air_side_ratio: float = 0.5  # ... with sideways deviation (rms) at most this times the bulge
     crop_size: int = 320  # px side of the re-detection crop around the predicted position
     redetect_after: int = 1  # call the re-detection hook after this many frames without a candidate

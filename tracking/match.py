@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cv.calibration.camera_fit import camera_from_homography
 from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
 from tracking.offline import (
@@ -41,6 +42,8 @@ class MatchTracker:
         self._t: list[float] = []
         self._usable: list[bool] = []
         self._shot: str | None = None
+        self._H: dict[int, np.ndarray] = {}  # usable homographies per frame (camera height for the in-air test)
+        self._size: tuple[int, int] | None = None  # image width, height
         self.cuts = 0
         self.directions: list[dict] = []
 
@@ -70,6 +73,10 @@ class MatchTracker:
         is_ball = names == "ball"
         is_person = (names == PERSON_CLASSES[0]) | (names == PERSON_CLASSES[1]) | (names == PERSON_CLASSES[2])
         Hinv = None if H is None else np.linalg.inv(H)
+        if H is not None:
+            self._H[int(frame)] = H.copy()
+        if image is not None and self._size is None:
+            self._size = (int(image.shape[1]), int(image.shape[0]))
         if shot is not None:
             if self._shot is not None and shot != self._shot and self.cfg.player.end_at_cut:
                 self.players.cut()
@@ -80,6 +87,18 @@ class MatchTracker:
         self._frames.append(int(frame))
         self._t.append(float(t))
         self._usable.append(H is not None)
+
+    def _rise_per_m(self, frame: int, xy: np.ndarray) -> float:
+        """Metres a ball's ground projection moves away from the camera per metre of height, at ground point ``xy``
+        on ``frame``: the horizontal distance to the camera over its height (NaN where the camera is unknown)."""
+        H = self._H.get(int(frame))
+        if H is None or self._size is None:
+            return float("nan")
+        cam = camera_from_homography(H, *self._size)
+        if cam is None or cam.position[2] <= 0:
+            return float("nan")
+        c = np.asarray(cam.position, float)
+        return float(np.hypot(xy[0] - c[0], xy[1] - c[1]) / c[2])
 
     def finish(self, periods: list[tuple[float, float]] | None = None) -> dict[str, np.ndarray]:
         """Offline pass; returns the ``tracks`` columns (frame, t, track_id, role, team, jersey, x1, y1, x2, y2,
@@ -140,7 +159,7 @@ class MatchTracker:
         team_col = np.array([teams.get(int(i)) for i in rows["track_id"]], dtype=object)
         self.directions = attacking_directions(rows["t"], xy[:, 0], team_col, role_col, periods)
 
-        ball = finish_ball(self.ball.records(), frames_all, t_all, usable_all, self.fps, cfg.ball)
+        ball = finish_ball(self.ball.records(), frames_all, t_all, usable_all, self.fps, cfg.ball, self._rise_per_m)
         nb = len(ball["frame"])
         cols = {
             "frame": np.concatenate([rows["frame"], ball["frame"]]).astype(np.int64),

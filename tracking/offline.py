@@ -6,6 +6,7 @@ Rows are dicts of arrays: ``frame`` (N,), ``t`` (N,), ``track_id`` (N,), ``box``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -309,9 +310,14 @@ def drop_short(rows: dict, min_detected: int) -> dict:
     return {k: v[keep] for k, v in rows.items()}
 
 
-def _looks_like_flight(xy: np.ndarray, up: np.ndarray, a: int, b: int, cfg: BallConfig) -> bool:
+def _looks_like_flight(xy: np.ndarray, up: np.ndarray, a: int, b: int, cfg: BallConfig,
+                       rise_per_m: Callable[[int, np.ndarray], float] | None = None) -> bool:
     """Whether positions ``xy[a-1:b+1]`` bulge from their chord towards ``up`` (away from the camera) like a
-    ball in the air, rather than bending sideways (a pass or deflection)."""
+    ball in the air, rather than bending sideways (a pass or deflection).
+
+    ``rise_per_m(row, xy)``: metres of bulge per metre of height at that row and ground point (the horizontal
+    distance to the camera over its height), NaN where unknown; the bulge must then reach ``air_min_height_m``
+    times it (a given height bulges more the farther the camera), else ``air_min_rise_m``."""
     lo, hi = max(0, a - 1), min(len(xy) - 1, b)
     if hi - lo < 3:
         return False
@@ -325,14 +331,19 @@ def _looks_like_flight(xy: np.ndarray, up: np.ndarray, a: int, b: int, cfg: Ball
     rise = dev @ u
     side = dev @ np.array([-u[1], u[0]])
     peak = rise.max()
-    if peak < cfg.air_min_rise_m:
+    need = cfg.air_min_rise_m
+    if rise_per_m is not None and cfg.air_min_height_m > 0:
+        k = rise_per_m(lo + int(np.argmax(rise)), p[int(np.argmax(rise))])
+        if np.isfinite(k) and k > 0:
+            need = cfg.air_min_height_m * k
+    if peak < need:
         return False
     inner = rise[1:-1]
     return bool((inner > -0.2 * peak).mean() >= 0.8 and np.sqrt(np.mean(side**2)) <= cfg.air_side_ratio * peak)
 
 
 def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_all: np.ndarray, fps: float,
-                cfg: BallConfig) -> dict:
+                cfg: BallConfig, rise_per_m: Callable[[int, np.ndarray], float] | None = None) -> dict:
     """Ball rows: detected rows, gaps up to ``max_gap_s`` interpolated, speed, and the in-air flag.
 
     In-air candidates: where the ground projection of the ball moves faster than a rolling ball can (``max_speed``)
@@ -386,7 +397,8 @@ def finish_ball(rows: dict, frames_all: np.ndarray, t_all: np.ndarray, usable_al
             runs = _runs(air)
             for ra, rb in runs:
                 if rb - ra >= cfg.air_min_frames and _looks_like_flight(
-                        xy, up, s + max(0, ra - half), s + min(m, rb + half), cfg):
+                        xy, up, s + max(0, ra - half), s + min(m, rb + half), cfg,
+                        None if rise_per_m is None else (lambda i, g: rise_per_m(int(r["frame"][i]), g))):
                     # take-off and landing kinks nearby are candidate runs of their own: part of the same flight
                     in_air[s + ra:s + rb] = True
                     near = [(a2, b2) for a2, b2 in runs if a2 < rb + w and b2 > ra - w]

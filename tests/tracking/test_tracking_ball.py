@@ -83,3 +83,34 @@ def test_redetection_hook_recovers_missed_ball():
     assert rec.sum() >= len(missed) - 2
     err = np.hypot(b["x"][rec] - ball[b["frame"][rec], 0], b["y"][rec] - ball[b["frame"][rec], 1])
     assert np.median(err) < 0.5
+
+
+def test_in_air_bulge_threshold_scales_with_the_camera_distance():
+    from tracking.config import BallConfig
+    from tracking.offline import _looks_like_flight
+
+    s = np.linspace(0.0, 1.0, 21)
+    xy = np.c_[20.0 * s, 8.0 * s * (1 - s)]  # a 2 m bulge away from the camera (+y) over a 20 m chord
+    up = np.tile([0.0, 1.0], (len(s), 1))
+    cfg = BallConfig(air_min_rise_m=1.0, air_min_height_m=1.0)
+    assert _looks_like_flight(xy, up, 1, 20, cfg)  # no camera: the fixed 1 m bulge
+    assert _looks_like_flight(xy, up, 1, 20, cfg, lambda i, g: 1.5)  # near the camera: 2 m bulge = 1.3 m high
+    assert not _looks_like_flight(xy, up, 1, 20, cfg, lambda i, g: 5.0)  # far away: only 0.4 m high
+    assert _looks_like_flight(xy, up, 1, 20, cfg, lambda i, g: float("nan"))  # unknown camera: fixed bulge
+
+
+def test_rise_per_metre_of_height_from_the_homography():
+    import supervision as sv
+
+    from cv.camera import Camera
+    from tracking import MatchTracker
+
+    cam = Camera(position=(5.0, -74.0, 22.0), focal=1900.0).look_at((10.0, 5.0, 0.0))
+    mt = MatchTracker(fps=FPS)
+    empty = sv.Detections.empty()
+    empty.data["class_name"] = np.zeros(0, dtype=object)
+    mt.update(0, 0.0, empty, homography=cam.homography, image=np.zeros((cam.height, cam.width, 3), np.uint8))
+    g = np.array([10.0, 5.0])
+    k = mt._rise_per_m(0, g)
+    assert abs(k - np.hypot(10.0 - 5.0, 5.0 + 74.0) / 22.0) < 0.05
+    assert np.isnan(mt._rise_per_m(1, g))  # no homography on that frame
