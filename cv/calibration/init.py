@@ -48,8 +48,11 @@ class InitResult:
 
 
 def initialise(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 10,
-               prior_position: tuple[float, float, float] | None = None) -> InitResult | None:
-    """Find the camera of a frame from its line evidence alone (working px); None when there is no evidence."""
+               prior_position: tuple[float, float, float] | None = None, refine_top: int = 0) -> InitResult | None:
+    """Find the camera of a frame from its line evidence alone (working px); None when there is no evidence.
+
+    ``refine_top`` > 0: of the ``k`` poses found, only that many, the most similar after the local pose search,
+    are aligned with the lines (the alignment costs about as much as the local search)."""
     h, w = ev.shape
     if ev.line_share <= 0:
         return None
@@ -63,8 +66,10 @@ def initialise(ev: LineEvidence, pitch: PitchModel = DEFAULT_PITCH, k: int = 10,
     scale = 640.0 / w
     best: InitResult | None = None
     ranked: list[tuple[tuple[bool, float], np.ndarray]] = []
-    for c in cands:
-        p, _ = dictionary.local_search(c.params, q, fw, fh, pitch)
+    found = [(c, *dictionary.local_search(c.params, q, fw, fh, pitch)) for c in cands]
+    if refine_top > 0:  # only the poses most similar to the evidence after the local search are aligned
+        found = sorted(found, key=lambda cps: -cps[2])[:refine_top]
+    for c, p, _ in found:
         H0 = dictionary.pose_homography(p, w, h)
         r = refine(H0, ev, mp, taus=INIT_TAUS, ridge_iters=0, pitch=pitch)
         if not np.isfinite(r.residual):

@@ -57,6 +57,7 @@ SETTLE_GAP = 8  # frames between two of them
 SETTLE_MAX_LOSS = 0.02  # agreement (F1) a frame may lose when the joint position is taken
 FIT_STARTS = 3  # best poses of a rejected search the full camera fit starts from
 FIT_NFEV = 30  # evaluations per level of that fit
+INIT_REFINE = 5  # poses of a search from nothing aligned with the lines (the most similar after the local search)
 
 
 @dataclass
@@ -521,9 +522,9 @@ class TrackingCalibrator:
             return None
         if self.camera_position is not None:  # after a cut: the same camera is the most likely
             ir = initialise(ev, self.pitch, k=max(3, cfg.init_candidates // 2),
-                            prior_position=tuple(self.camera_position))
+                            prior_position=tuple(self.camera_position), refine_top=INIT_REFINE)
         if ir is None or not self._accept(ir, scale):
-            ir2 = initialise(ev, self.pitch, k=cfg.init_candidates)
+            ir2 = initialise(ev, self.pitch, k=cfg.init_candidates, refine_top=INIT_REFINE)
             if ir2 is not None and (ir is None or (ir2.plausible, ir2.score) > (ir.plausible, ir.score)):
                 ir = ir2
         if ir is not None and not self._accept(ir, scale):
