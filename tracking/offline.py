@@ -108,7 +108,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
 
     A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s``, the
     distance is reachable at ``stitch_max_speed`` (plus ``stitch_slack_m``), their appearance distance is at most
-    ``stitch_max_app`` and their detector roles agree. ``drift`` (times (T,), positions (T, 2)) is the group
+    ``stitch_max_app`` and their detector roles agree (referee or not; unless their appearance distance is below
+    ``stitch_role_app``). ``drift`` (times (T,), positions (T, 2)) is the group
     drift of the online tracker: with ``stitch_drift`` an end is moved by the drift across the gap.
 
     The cost of a link is the negative log-likelihood of the (drift-compensated) displacement under an isotropic
@@ -138,14 +139,17 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     reach = cfg.stitch_slack_m + cfg.stitch_max_speed * np.maximum(gap, 0)
     feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s) & np.isfinite(dist) & (dist <= reach)
     roles = np.array([tr.role == "referee" for tr in tracklets])
-    feasible &= roles[:, None] == roles[None, :]
+    same_role = roles[:, None] == roles[None, :]
     D = len(next((tr.app for tr in tracklets if tr.app is not None), []))
     if D:
         apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
         ad = appearance_distance(apps, apps)
         feasible &= ad <= cfg.stitch_max_app
+        # the detector's referee/player votes are unreliable: near-identical shirts overrule them
+        same_role |= ad < cfg.stitch_role_app
     else:
         ad = np.zeros((n, n))
+    feasible &= same_role
     var = cfg.stitch_sigma0_m**2 + cfg.stitch_sigma_rate * np.maximum(gap, 0)
     if blind is not None and len(blind[0]) > 1 and cfg.stitch_blind_rate > 0:
         bs, be = np.interp(ts, blind[0], blind[1]), np.interp(te, blind[0], blind[1])

@@ -295,3 +295,21 @@ def test_fill_positions_bridges_a_calibration_drop_out_within_one_track_only():
     assert (out["prov"][3:6] == INTERPOLATED).all() and (out["prov"][:3] == DETECTED).all()
     assert np.isnan(out["xy"][10:12]).all() and np.isnan(rows["xy"][3:6]).all()
     assert np.isnan(fill_positions(rows, max_gap_s=0.1)["xy"][3:6]).all()  # longer than the limit
+
+
+def test_stitch_lets_near_identical_shirts_overrule_the_detector_role():
+    from dataclasses import replace
+
+    from tracking.config import OfflineConfig
+    from tracking.offline import Tracklet, stitch
+
+    shirt = np.zeros(8, np.float32)
+    shirt[2] = 1.0
+    other = np.full(8, np.sqrt(1 / 8), np.float32)
+    a = Tracklet(1, 0.0, 5.0, np.zeros(2), np.zeros(2), shirt, "player")
+    b = Tracklet(2, 5.6, 9.0, np.array([0.8, 0.0]), np.zeros(2), shirt, "referee")  # same shirt, voted referee
+    cfg = OfflineConfig()
+    assert stitch([a, b], cfg)[2] == 1
+    assert stitch([a, b], replace(cfg, stitch_role_app=0.0))[2] == 2  # roles decide alone
+    c = Tracklet(2, 5.6, 9.0, np.array([0.8, 0.0]), np.zeros(2), other, "referee")  # another shirt: kept apart
+    assert stitch([a, c], replace(cfg, stitch_max_app=1.0))[2] == 2
