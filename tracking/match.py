@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from cv.calibration.camera_fit import camera_from_homography
 from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
 from tracking.offline import (
@@ -94,6 +93,8 @@ class MatchTracker:
         H = self._H.get(int(frame))
         if H is None or self._size is None:
             return float("nan")
+        from cv.calibration.camera_fit import camera_from_homography  # only for in-air candidates
+
         cam = camera_from_homography(H, *self._size)
         if cam is None or cam.position[2] <= 0:
             return float("nan")
