@@ -306,7 +306,8 @@ def process_video(
             if tracker is not None:
                 t0 = time.perf_counter()
                 H = row["H"] if row["usable"] else None
-                tracker.update(frame=f, t=t, detections=det, homography=H, usable=bool(row["usable"]), image=img)
+                tracker.update(frame=f, t=t, detections=det, homography=H, usable=bool(row["usable"]), image=img,
+                               shot=row["shot"])
                 timing["track"] += time.perf_counter() - t0
 
         it = iter(batches)
