@@ -45,7 +45,8 @@ def _detections(store: Store, match_id: str) -> dict[int, sv.Detections]:
     return detections_by_frame(store.read("detections", match_id))
 
 
-def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str, shots: bool = True) -> tuple[dict, dict]:
+def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
+           shots: bool = True) -> tuple[dict, MatchTracker]:
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts); returns (tracks
     columns, the tracker)."""
     cfg = load_config().tracking

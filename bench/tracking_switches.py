@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,16 +25,11 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cv.camera import apply_homography  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PEOPLE = ("player", "goalkeeper", "referee")
-
-
-def _project(H: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    p = np.c_[xy, np.ones(len(xy))] @ H.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return p[:, :2] / p[:, 2:3]
 
 
 def switches(truth_dir: Path, tracks, size: tuple[int, int]) -> list[dict]:
@@ -61,7 +57,7 @@ def switches(truth_dir: Path, tracks, size: tuple[int, int]) -> list[dict]:
         txy = pxy = np.zeros((0, 2))
         if g is not None:
             txy = g[["x", "y"]].to_numpy(float)
-            uv = _project(H, txy)
+            uv = apply_homography(H, txy)
             ok = (uv[:, 0] >= 0) & (uv[:, 0] < size[0]) & (uv[:, 1] >= 0) & (uv[:, 1] < size[1])
             tid = g["object_id"].to_numpy(int)[ok]
             edge = np.minimum.reduce([uv[ok, 0], size[0] - uv[ok, 0], uv[ok, 1], size[1] - uv[ok, 1]])
@@ -71,7 +67,7 @@ def switches(truth_dir: Path, tracks, size: tuple[int, int]) -> list[dict]:
             txy = txy[ok]
         if p is not None:
             pxy = p[["x", "y"]].to_numpy(float)
-            uv = _project(H, pxy)
+            uv = apply_homography(H, pxy)
             ok = np.isfinite(uv).all(axis=1) & (uv[:, 0] >= 0) & (uv[:, 0] < size[0]) & (uv[:, 1] >= 0) & \
                 (uv[:, 1] < size[1])
             pid = p["track_id"].to_numpy(int)[ok]
@@ -114,7 +110,6 @@ def main() -> None:
     st = Store(a.store)
     for c in a.clips:
         truth = ROOT / "out" / f"clip-{c}-{a.clip_suffix}" / "truth"
-        import json
         meta = json.loads((truth / "meta.json").read_text())
         tracks = st.read("tracks", f"bench-{c}").to_pandas()
         evs = switches(truth, tracks, (int(meta["width"]), int(meta["height"])))

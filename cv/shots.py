@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from cv.masks import components
+
 
 @dataclass
 class ShotFeatures:
@@ -37,9 +39,7 @@ def shot_features(grass: np.ndarray, field: np.ndarray, lines: np.ndarray | None
     holes = cv2.bitwise_and(field, cv2.bitwise_not(grass))
     holes = cv2.morphologyEx(holes, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))[::2, ::2]  # blobs: half size is plenty
     blob = 0.0
-    h, w = holes.shape
-    ltype = cv2.CV_16U if ((h + 1) // 2) * ((w + 1) // 2) < 65535 else cv2.CV_32S  # 16-bit labels: half the cost
-    k, _, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8, ltype=ltype)
+    k, _, stats = components(holes)
     if k > 1:
         blob = float(stats[1:, cv2.CC_STAT_AREA].max()) / holes.size
     return ShotFeatures(
@@ -140,6 +140,11 @@ class ShotSegment:
         self.other += raw == "other"
         self.busy += bool(busy)
         self.still += change < STILL_CHANGE
+
+    def replay_seen(self) -> None:
+        """A search found a camera behind a goal explaining the frame: the segment is a replay, unless the main
+        camera was already found in it (a replay starts at a cut or a transition, i.e. a new segment)."""
+        self.replay = self.replay or not self.found
 
     @property
     def transition(self) -> bool:

@@ -29,7 +29,6 @@ import numpy as np
 from cv.detect import CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_YAML = ROOT / "configs" / "pitchlens-demo-model.yaml"
 
 #: Seeds of the fixed accuracy benchmark (bench/accuracy.py); never used for training.
 BENCHMARK_SEEDS = (9001, 9002, 9003, 9004, 9005, 9006)
@@ -405,17 +404,17 @@ def build_recipe_dataset(root: Path | str, recipe: Recipe, progress: Callable[[s
     todo = [j for sp in recipe.splits for j in split_jobs(sp) if not (root / "done" / f"{j.key}.json").is_file()]
     if progress and todo:
         progress(f"rendering {len(todo)} dataset part(s) with {min(jobs, len(todo))} process(es)")
-    if jobs <= 1 or len(todo) <= 1:
-        for j in todo:
-            _run_job(str(root), j, s)
-            if progress:
-                progress(f"done: {j.key}")
-    else:
+
+    def finished() -> Iterator[str]:
+        if jobs <= 1 or len(todo) <= 1:
+            yield from (_run_job(str(root), j, s) for j in todo)
+            return
         with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as ex:
-            for fut in as_completed([ex.submit(_run_job, str(root), j, s) for j in todo]):
-                key = fut.result()
-                if progress:
-                    progress(f"done: {key}")
+            yield from (fut.result() for fut in as_completed([ex.submit(_run_job, str(root), j, s) for j in todo]))
+
+    for key in finished():
+        if progress:
+            progress(f"done: {key}")
     return write_data_yaml(root)
 
 

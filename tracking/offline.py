@@ -337,7 +337,8 @@ def _looks_like_flight(xy: np.ndarray, up: np.ndarray, a: int, b: int, cfg: Ball
     peak = rise.max()
     need = cfg.air_min_rise_m
     if rise_per_m is not None and cfg.air_min_height_m > 0:
-        k = rise_per_m(lo + int(np.argmax(rise)), p[int(np.argmax(rise))])
+        top = int(np.argmax(rise))
+        k = rise_per_m(lo + top, p[top])
         if np.isfinite(k) and k > 0:
             need = cfg.air_min_height_m * k
     if peak < need:

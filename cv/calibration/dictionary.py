@@ -184,13 +184,13 @@ def render_features(Hs: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAUL
         tall = np.vstack([np.zeros((pad, fw), np.float32), img.reshape(c * (fh + pad), fw)])
         tall = cv2.GaussianBlur(tall, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
         out[i0 : i0 + c] = tall[pad:].reshape(c, fh + pad, fw)[:, :fh].reshape(c, -1)
-    out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-6)[:, None]  # unit norm, in place
-    return out
+    return _normalise(out, out=out)  # in place: the bank is large
 
 
-def _normalise(f: np.ndarray) -> np.ndarray:
+def _normalise(f: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Unit-norm rows (``out=f`` divides in place)."""
     n = np.sqrt(np.einsum("...i,...i->...", f, f))[..., None]
-    return f / np.maximum(n, 1e-6)
+    return np.divide(f, np.maximum(n, 1e-6), out=out)
 
 
 def _cache_dir() -> Path:

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import scipy.linalg
 
+from cv.masks import components
 from cv.pitch import DEFAULT_PITCH, PitchModel
 
 
@@ -133,15 +134,6 @@ def line_evidence(
         grass_share=cv2.countNonZero(grass) / grass.size,
         line_share=cv2.countNonZero(lines) / lines.size,
     )
-
-
-def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """8-connected components of a binary mask: count, labels and stats (as ``cv2.connectedComponentsWithStats``;
-    16-bit labels whenever they cannot overflow, which halves the cost)."""
-    h, w = mask.shape[:2]
-    ltype = cv2.CV_16U if ((h + 1) // 2) * ((w + 1) // 2) < 65535 else cv2.CV_32S  # one component per 2x2 at most
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=ltype)
-    return n, lab, stats
 
 
 def _drop_blobs(lines: np.ndarray, k: int) -> np.ndarray:
@@ -368,12 +360,12 @@ def _grad(img: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score(H: np.ndarray, ev: LineEvidence, model_xy: np.ndarray, inlier_px: float = 1.5,
-          tau: float = 6.0, strength: bool = True) -> RefineResult:
+          tau: float = 6.0, with_strength: bool = True) -> RefineResult:
     """Quality of ``H`` against the evidence: residual, inliers, truncated cost and constraint strength.
 
     The strength is the smallest generalised eigenvalue of the inlier point-to-line normal matrix against the
     motion of the image corners: near zero when the visible lines leave some motion of the camera unconstrained
-    (e.g. only parallel lines in view). ``strength=False`` leaves it at 0 (not computed: a pan / tilt / zoom
+    (e.g. only parallel lines in view). ``with_strength=False`` leaves it at 0 (not computed: a pan / tilt / zoom
     alignment cannot slide along free warp directions, so its callers never read it).
     """
     h, w = ev.shape
@@ -383,8 +375,8 @@ def score(H: np.ndarray, ev: LineEvidence, model_xy: np.ndarray, inlier_px: floa
     uv, _ = project(H, xy[:, :2])
     r = bilinear(ev.dist, uv)
     inl = r < inlier_px
-    want, strength = strength, 0.0
-    if want and inl.sum() >= 8:
+    strength = 0.0
+    if with_strength and inl.sum() >= 8:
         N, _ = _norm(ev.shape)
         s = w / 2.0
         q, _ = project(N @ H, xy[inl, :2])

@@ -12,20 +12,12 @@ import numpy as np
 
 
 class MotionEstimator:
-    """Frame-to-frame image homographies (working pixels) from Lucas-Kanade flow of background corners.
+    """Frame-to-frame image homographies (working pixels) from Lucas-Kanade flow of background corners."""
 
-    ``win``: the flow window (px); ``ransac_method`` / ``ransac_iters``: the robust fit of the homography
-    (an OpenCV method flag such as ``cv2.RANSAC`` or ``cv2.USAC_FAST``).
-    """
-
-    def __init__(self, max_points: int = 250, min_inliers: int = 25, ransac_px: float = 1.0, win: int = 13,
-                 ransac_iters: int = 500, ransac_method: int = cv2.RANSAC) -> None:
+    def __init__(self, max_points: int = 250, min_inliers: int = 25, ransac_px: float = 1.0) -> None:
         self.max_points = max_points
         self.min_inliers = min_inliers
         self.ransac_px = ransac_px
-        self.win = win
-        self.ransac_iters = ransac_iters
-        self.ransac_method = ransac_method
         self.reset()
 
     def reset(self) -> None:
@@ -42,14 +34,12 @@ class MotionEstimator:
         """
         M, n = None, 0
         if self.prev is not None and self.pts is not None and len(self.pts) >= 8:
-            nxt, st, _ = cv2.calcOpticalFlowPyrLK(self.prev, gray, self.pts, None, winSize=(self.win, self.win),
-                                                  maxLevel=3,
+            nxt, st, _ = cv2.calcOpticalFlowPyrLK(self.prev, gray, self.pts, None, winSize=(13, 13), maxLevel=3,
                                                   criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03))
             ok = st.ravel() == 1
             if ok.sum() >= 8:
                 a, b = self.pts[ok].reshape(-1, 2), nxt[ok].reshape(-1, 2)
-                H, inl = cv2.findHomography(a, b, self.ransac_method, self.ransac_px, maxIters=self.ransac_iters,
-                                            confidence=0.995)
+                H, inl = cv2.findHomography(a, b, cv2.RANSAC, self.ransac_px, maxIters=500, confidence=0.995)
                 d = np.linalg.norm(b - a, axis=1)
                 if np.median(d) > 0.4:
                     # corners that stay put while the background moves: static graphics (score, logo); never

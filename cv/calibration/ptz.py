@@ -107,7 +107,7 @@ def refine_ptz(H0: np.ndarray, C: np.ndarray, ev: LineEvidence, model_xy: np.nda
         except np.linalg.LinAlgError:
             break
     H = ptz_homography(_rodrigues(p[:3]) @ R0, f0 * np.exp(p[3]), C + p[4:7], w, h)
-    return score(H, ev, model_xy, inlier_px=inlier_px, strength=False), C + p[4:7]
+    return score(H, ev, model_xy, inlier_px=inlier_px, with_strength=False), C + p[4:7]
 
 
 def _ptz_homographies(Q: np.ndarray, R0: np.ndarray, f0: float, C: np.ndarray, width: int, height: int

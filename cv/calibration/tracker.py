@@ -509,9 +509,7 @@ class TrackingCalibrator:
             fit = fit_end_camera(ev, self.pitch)
             if (fit is not None and fit[0].f1 >= END_MIN_F1 and end_camera(fit[1], self.pitch)
                     and (pr is None or fit[0].f1 > pr.agreement.f1 - 0.1)):
-                # a segment that already showed the main camera is not a replay: a replay starts with a cut or a
-                # transition (a new segment; one entered without a detected cut is caught by ``_replay``)
-                self.seg.replay = self.seg.replay or not self.seg.found
+                self.seg.replay_seen()
                 return None
             if pr is not None and self._accept_ptz(pr, scale):
                 return pr.refined
@@ -519,8 +517,8 @@ class TrackingCalibrator:
                     and pr.agreement.evidence * (640.0 / ev.shape[1]) ** 2 >= MISFIT_EVIDENCE_PX):
                 self.seg.misfit += 1  # plenty of lines, and no pan / tilt / zoom of the main camera lies on them
             main_sim, end_sim = dictionary.similarities(ev.lines, self.pitch)
-            if end_sim > main_sim + END_MARGIN and not self.seg.found:
-                self.seg.replay = True
+            if end_sim > main_sim + END_MARGIN:
+                self.seg.replay_seen()
             return None
         if self.camera_position is not None:  # after a cut: the same camera is the most likely
             ir = initialise(ev, self.pitch, k=max(3, cfg.init_candidates // 2),
@@ -537,8 +535,8 @@ class TrackingCalibrator:
         if not self._accept(ir, scale):
             # a clear fit by a camera that is not the main camera (e.g. behind a goal): not a main-camera shot
             if ((ir.agreement.f1 >= 0.9 and ir.camera_gap <= cfg.max_camera_gap and end_camera(ir.position, self.pitch))
-                    or ir.end_similarity > ir.main_similarity + END_MARGIN) and not self.seg.found:
-                self.seg.replay = True
+                    or ir.end_similarity > ir.main_similarity + END_MARGIN):
+                self.seg.replay_seen()
             return None
         self.camera_position = ir.position
         self.settle = []  # found on one frame: estimated again over the next verified frames

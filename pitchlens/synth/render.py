@@ -8,6 +8,7 @@ Pixel convention: pixel centres at integer coordinates (OpenCV's); a truth homog
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from fractions import Fraction
@@ -251,6 +252,7 @@ class VideoWriter:
     def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int = 23) -> None:
         import av
 
+        self._frame = av.VideoFrame  # PyAV is imported where video is written only
         self.container = av.open(str(path), mode="w", format="mp4")
         rate = Fraction(fps).limit_denominator(1001)
         self.stream = self.container.add_stream("libx264", rate=rate)
@@ -259,9 +261,7 @@ class VideoWriter:
         self.stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
 
     def write(self, img_bgr: np.ndarray) -> None:
-        import av
-
-        frame = av.VideoFrame.from_ndarray(img_bgr, format="bgr24")
+        frame = self._frame.from_ndarray(img_bgr, format="bgr24")
         for packet in self.stream.encode(frame):
             self.container.mux(packet)
 
@@ -276,15 +276,13 @@ _WORKER: dict = {}
 
 def default_workers() -> int:
     """Rendering processes to use by default: one per core, at most 8."""
-    import os
-
     return max(1, min(8, os.cpu_count() or 1))
 
 
-def _init_worker(args: tuple) -> None:
+def _init_worker(kwargs: dict) -> None:
     """Build this worker process's own renderer (same seed, same frames)."""
     cv2.setNumThreads(1)
-    _WORKER["r"] = ClipRenderer(*args[:6], data_dir=args[6])
+    _WORKER["r"] = ClipRenderer(**kwargs)
 
 
 def _render_one(i: int) -> tuple[np.ndarray, dict, list[dict]]:
@@ -304,7 +302,9 @@ def render_clip(out_dir: Path | str, seconds: float = 10.0, seed: int = 0, size:
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     n = max(1, int(round(seconds * fps)))
-    r = ClipRenderer(seed, n, size, fps, motion, cutaways, data_dir=data_dir)
+    spec = {"seed": seed, "n_frames": n, "size": size, "fps": fps, "motion": motion, "cutaways": cutaways,
+            "data_dir": data_dir}
+    r = ClipRenderer(**spec)
     frames: list[dict] = []
     objects: list[dict] = []
     tmp = out / "clip.mp4.part"
@@ -314,8 +314,7 @@ def render_clip(out_dir: Path | str, seconds: float = 10.0, seed: int = 0, size:
         if workers > 1 and r.n_frames > 1:
             from multiprocessing import get_context
 
-            pool = get_context("spawn").Pool(workers, _init_worker,
-                                             ((seed, n, size, fps, motion, cutaways, data_dir),))
+            pool = get_context("spawn").Pool(workers, _init_worker, (spec,))
             rendered = pool.imap(_render_one, range(r.n_frames), chunksize=4)
         else:
             rendered = (r.frame(i) for i in range(r.n_frames))

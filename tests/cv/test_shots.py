@@ -119,3 +119,15 @@ def test_a_replay_from_a_camera_behind_the_goal_is_other_for_the_whole_segment()
     assert all(got[i].shot == "main" and got[i].usable for i in range(8))
     assert [got[i].shot for i in range(8, 18)] == ["other"] * 10
     assert all(got[i].H is None and not got[i].usable for i in range(8, 18))
+
+
+def test_a_segment_that_showed_the_main_camera_is_not_made_a_replay():
+    fresh = ShotSegment(10)
+    fresh.add("main", False, 5.0)
+    fresh.replay_seen()
+    assert fresh.replay and fresh.label() == "other"
+    found = ShotSegment(10)
+    found.add("main", False, 5.0)
+    found.found = True
+    found.replay_seen()  # a later search taking a frame for a replay: replays start at a cut, not mid-segment
+    assert not found.replay and found.label() == "main"
