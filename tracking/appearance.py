@@ -109,3 +109,40 @@ def appearance_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     unknown = na.any(axis=1)[:, None] | nb.any(axis=1)[None, :]
     dist[unknown] = 0.5
     return dist
+
+
+# skin: orange-red hues (OpenCV 0-180), moderately saturated, not too dark; covers light to dark skin tones
+SKIN_HUE_MAX = 25
+SKIN_SAT = (25, 200)
+SKIN_VAL_MIN = 35
+
+
+def skin_tone(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig, grid: tuple[int, int] = (10, 30),
+              min_pixels: int = 6) -> np.ndarray:
+    """Median saturation and value (N, 2) of the skin pixels (face, arms, legs) of person boxes (N, 4).
+
+    Teammates share the kit but not the skin tone, so this tells apart players that shirt colours cannot. The box
+    (its middle 80 % across) is sampled on a ``grid`` (columns, rows) of points; rows with fewer than
+    ``min_pixels`` skin samples are NaN.
+    """
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    out = np.full((len(xyxy), 2), np.nan, dtype=np.float32)
+    if not len(xyxy) or image is None:
+        return out
+    H, W = image.shape[:2]
+    gw, gh = grid
+    w = xyxy[:, 2] - xyxy[:, 0]
+    gx = 0.1 + 0.8 * (np.arange(gw) + 0.5) / gw
+    gy = (np.arange(gh) + 0.5) / gh
+    xs = np.clip((xyxy[:, 0, None] + gx * w[:, None]).astype(np.intp), 0, W - 1)
+    ys = np.clip((xyxy[:, 1, None] + gy * (xyxy[:, 3] - xyxy[:, 1])[:, None]).astype(np.intp), 0, H - 1)
+    px = image[ys[:, :, None], xs[:, None, :]].reshape(len(xyxy), -1, 3)  # (N, gh*gw, 3) BGR
+    hsv = cv2.cvtColor(np.ascontiguousarray(px), cv2.COLOR_BGR2HSV).astype(np.float32)
+    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    grass = (hue >= cfg.grass_hue[0]) & (hue <= cfg.grass_hue[1]) & (sat >= cfg.grass_min_sat)
+    skin = (hue <= SKIN_HUE_MAX) & (sat >= SKIN_SAT[0]) & (sat <= SKIN_SAT[1]) & (val >= SKIN_VAL_MIN) & ~grass
+    ok = skin.sum(axis=1) >= min_pixels
+    if ok.any():
+        sv = np.where(skin[ok][..., None], hsv[ok][..., 1:], np.nan)
+        out[ok] = np.nanmedian(sv, axis=1)
+    return out

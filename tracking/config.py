@@ -120,6 +120,18 @@ class OfflineConfig:
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
     stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
+    stitch_cut_shift: bool = True  # estimate the people's common shift across each cut-away and add it
+    stitch_cut_min_s: float = 1.0  # cut-aways (no usable homography) at least this long get a shift
+    stitch_cut_window_s: float = 1.0  # track ends / starts this close before / after the cut-away estimate it
+    stitch_cut_radius_m: float = 3.0  # pairs agreeing with a shift within this many metres vote for it
+    stitch_cut_min_pairs: int = 3  # at least this many pairs must agree
+    stitch_cut_prior_speed: float = 0.75  # prior std of the shift per second of cut-away (m/s)
+    stitch_cut_sigma_rate: float = 4.0  # variance growth per second of a cut-away after the shift (m^2/s)
+    stitch_w_skin: float = 1.0  # weight of the skin-tone term in the link cost (0 = off) ...
+    stitch_skin_std: tuple[float, float] = (20.0, 15.0)  # ... per-sample std of skin saturation and value ...
+    stitch_skin_floor: tuple[float, float] = (10.0, 10.0)  # ... floor of the std of a tracklet's mean (lighting) ...
+    stitch_skin_cap: float = 12.0  # ... and the largest cost it adds
+    stitch_skin_rounds: int = 2  # assignments made; after each, unsampled pieces take their chain's skin tone
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     fill_positions: bool = True  # also interpolate positions missing for want of a usable homography (same limit)
     smoother: str = "savgol"  # "savgol", "rts" or "none"

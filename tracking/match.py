@@ -123,7 +123,8 @@ class MatchTracker:
         segs = {pid: tracks[tid].segment_at(t0[pid]) for pid, tid in parent.items() if tid in tracks and pid in t0}
         roles0 = {pid: role_vote(sg.votes) for pid, sg in segs.items() if sg is not None}
         apps = {pid: sg.app for pid, sg in segs.items() if sg is not None}
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0), cfg.offline, self.players.drift_series(),
+        skins = {pid: (sg.skin, sg.skin_n) for pid, sg in segs.items() if sg is not None}
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins), cfg.offline, self.players.drift_series(),
                          blind_series(t_all, usable_all))
         rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)

@@ -7,7 +7,7 @@ Rows are dicts of arrays: ``frame`` (N,), ``t`` (N,), ``track_id`` (N,), ``box``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from filterpy.common import Q_discrete_white_noise
@@ -32,10 +32,14 @@ class Tracklet:
     xy_end: np.ndarray
     app: np.ndarray | None
     role: str
+    skin: np.ndarray | None = None  # mean skin saturation and value (2,), None if never sampled
+    skin_n: int = 0
 
 
-def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: dict[int, str]) -> list[Tracklet]:
-    """Start/end times and positions of each track's detected rows."""
+def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: dict[int, str],
+                        skins: dict[int, tuple[np.ndarray | None, int]] | None = None) -> list[Tracklet]:
+    """Start/end times and positions of each track's detected rows (``skins``: id -> (skin tone, samples))."""
+    skins = skins or {}
     out = []
     det = rows["prov"] == DETECTED
     order = np.lexsort((rows["t"], rows["track_id"]))
@@ -52,7 +56,8 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
         xe = np.median(xy[fin[-5:]], axis=0) if len(fin) else np.array([np.nan, np.nan])
         ts = rows["t"][g[fin[0]]] if len(fin) else rows["t"][g[0]]
         te = rows["t"][g[fin[-1]]] if len(fin) else rows["t"][g[-1]]
-        out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player")))
+        sk, skn = skins.get(tid, (None, 0))
+        out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player"), sk, skn))
     return out
 
 
@@ -101,6 +106,64 @@ def blind_series(t: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndar
     return t, np.r_[0.0, np.cumsum(np.where(blind, dt, 0.0))]
 
 
+def blind_stretches(blind: tuple[np.ndarray, np.ndarray], min_s: float) -> list[tuple[float, float]]:
+    """(last usable time, first usable time again) of each stretch without a usable homography lasting at least
+    ``min_s`` seconds; ``blind`` as returned by :func:`blind_series`."""
+    t, cum = np.asarray(blind[0], float), np.asarray(blind[1], float)
+    if len(t) < 2:
+        return []
+    runs = _runs(np.diff(cum) > 0)  # frame k is blind for [t_k, t_k+1)
+    return [(float(t[a - 1] if a > 0 else t[a]), float(t[b])) for a, b in runs if t[b] - t[a] >= min_s]
+
+
+def cut_shift(d: np.ndarray, ok: np.ndarray, radius: float, min_pairs: int, prior_m: float) -> np.ndarray | None:
+    """The common displacement of the people across one cut-away, or None when too few agree.
+
+    ``d`` (E, S, 2): displacement from each track end before the cut to each track start after it; ``ok`` (E, S):
+    pairs that may be one person (kit, role). Each candidate shift (every pair's displacement, and none) is scored
+    by a robust likelihood: each end adds ``log(0.05 + exp(-r^2 / 2 radius^2))`` for its best start within
+    ``radius`` of the shift, plus a Gaussian prior of std ``prior_m`` on the shift (a formation moved by one line
+    spacing also matches many pairs). The best is refined by a one-to-one assignment and the median of the
+    assigned pairs within ``3 radius``; at least ``min_pairs`` must agree.
+    """
+    cand = np.vstack([d[ok], np.zeros((1, 2))])
+    if ok.sum() < min_pairs:
+        return None
+    big = 1e6
+    r2 = ((d[None, :, :, :] - cand[:, None, None, :]) ** 2).sum(axis=3)  # (C, E, S)
+    best = np.where(ok[None], np.exp(-0.5 * r2 / radius**2), 0.0).max(axis=2)  # (C, E)
+    score = np.log(0.05 + best).sum(axis=1) - 0.5 * (cand**2).sum(axis=1) / prior_m**2
+    c = cand[int(np.argmax(score))]
+    for _ in range(5):
+        cost = np.where(ok, ((d - c) ** 2).sum(axis=2), big)
+        r, k = linear_sum_assignment(cost)
+        good = cost[r, k] <= (3 * radius) ** 2
+        if good.sum() < min_pairs:
+            return None
+        new = np.median(d[r[good], k[good]], axis=0)
+        if np.allclose(new, c, atol=1e-3):
+            break
+        c = new
+    return c
+
+
+def skin_cost(tracklets: list[Tracklet], cfg: OfflineConfig) -> np.ndarray:
+    """Link cost (n, n) of the skin tones of tracklet pairs: ``stitch_w_skin`` times half the normalised squared
+    difference, capped at ``stitch_skin_cap``; the variance of a tracklet's mean is the per-sample variance over
+    its samples plus a floor (lighting). Pairs where either tone is unknown cost 0."""
+    n = len(tracklets)
+    if cfg.stitch_w_skin <= 0:
+        return np.zeros((n, n))
+    sk = np.array([tr.skin if tr.skin is not None and tr.skin_n > 0 else np.full(2, np.nan) for tr in tracklets],
+                  float).reshape(n, 2)
+    cnt = np.array([max(tr.skin_n, 1) for tr in tracklets], float)
+    sd2 = np.asarray(cfg.stitch_skin_std, float) ** 2
+    fl2 = np.asarray(cfg.stitch_skin_floor, float) ** 2
+    var = sd2[None, None, :] * (1 / cnt[:, None, None] + 1 / cnt[None, :, None]) + fl2
+    r2 = ((sk[:, None, :] - sk[None, :, :]) ** 2 / var).sum(axis=2)
+    return np.where(np.isfinite(r2), cfg.stitch_w_skin * np.minimum(0.5 * r2, cfg.stitch_skin_cap), 0.0)
+
+
 def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
            drift: tuple[np.ndarray, np.ndarray] | None = None,
            blind: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
@@ -117,8 +180,13 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     ``stitch_w_app`` times the appearance distance; a short gap with a small displacement beats a long one that a
     wide reach would also allow. ``blind`` (times (T,), cumulative seconds without a usable homography (T,), see
     :func:`blind_series`): the seconds of a gap spent in cut-aways add ``stitch_blind_rate`` each to the variance
-    (the group drift is not followed there). Links are chosen by one minimum-cost assignment of ends to starts, so
-    chains of several tracklets form at once.
+    (the group drift is not followed there). With ``stitch_cut_shift`` the people's common shift across each
+    cut-away of at least ``stitch_cut_min_s`` is estimated from the track ends just before it and the starts just
+    after it (:func:`cut_shift`); links across it are compared after that shift, and its seconds add
+    ``stitch_cut_sigma_rate`` to the variance instead of ``stitch_sigma_rate``. The skin tones of the two
+    tracklets add :func:`skin_cost` (teammates share the kit, not the skin). Links are chosen by one minimum-cost
+    assignment of ends to starts, so chains of several tracklets form at once; with ``stitch_skin_rounds`` > 1
+    the pieces without a skin sample then take their chain's tone and the links are chosen again.
     """
     n = len(tracklets)
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
@@ -135,12 +203,10 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
         at = np.stack([np.interp(ts, dt_, dxy[:, 0]), np.interp(ts, dt_, dxy[:, 1])], axis=1)
         ae = np.stack([np.interp(te, dt_, dxy[:, 0]), np.interp(te, dt_, dxy[:, 1])], axis=1)
         shift = at[None, :, :] - ae[:, None, :]
-    dist = np.linalg.norm(xs[None, :, :] - xe[:, None, :] - shift, axis=2)
-    reach = cfg.stitch_slack_m + cfg.stitch_max_speed * np.maximum(gap, 0)
-    feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s) & np.isfinite(dist) & (dist <= reach)
     roles = np.array([tr.role == "referee" for tr in tracklets])
     same_role = roles[:, None] == roles[None, :]
     D = len(next((tr.app for tr in tracklets if tr.app is not None), []))
+    feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s)
     if D:
         apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
         ad = appearance_distance(apps, apps)
@@ -150,27 +216,85 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     else:
         ad = np.zeros((n, n))
     feasible &= same_role
-    var = cfg.stitch_sigma0_m**2 + cfg.stitch_sigma_rate * np.maximum(gap, 0)
+    # cut-aways: the people seen before one and after it move by a common shift (the teams slide with the ball)
+    comp = np.zeros((n, n))  # seconds of each gap whose motion the cut shifts account for
+    if blind is not None and cfg.stitch_cut_shift:
+        for b0, b1 in blind_stretches(blind, cfg.stitch_cut_min_s):
+            ends = np.flatnonzero((te <= b0 + 1e-6) & (te >= b0 - cfg.stitch_cut_window_s)
+                                  & np.isfinite(xe).all(axis=1))
+            starts = np.flatnonzero((ts >= b1 - 1e-6) & (ts <= b1 + cfg.stitch_cut_window_s)
+                                    & np.isfinite(xs).all(axis=1))
+            d = xs[starts][None, :, :] - xe[ends][:, None, :] - shift[np.ix_(ends, starts)]
+            c = cut_shift(d, feasible[np.ix_(ends, starts)], cfg.stitch_cut_radius_m, cfg.stitch_cut_min_pairs,
+                          cfg.stitch_cut_prior_speed * (b1 - b0))
+            if c is None:
+                continue
+            across = (te[:, None] <= b0 + 1e-6) & (ts[None, :] >= b1 - 1e-6)
+            shift = shift + np.where(across[:, :, None], c, 0.0)
+            comp += np.where(across, b1 - b0, 0.0)
+    dist = np.linalg.norm(xs[None, :, :] - xe[:, None, :] - shift, axis=2)
+    reach = cfg.stitch_slack_m + cfg.stitch_max_speed * np.maximum(gap, 0)
+    feasible &= np.isfinite(dist) & (dist <= reach)
+    var = (cfg.stitch_sigma0_m**2 + cfg.stitch_sigma_rate * np.maximum(gap - comp, 0)
+           + cfg.stitch_cut_sigma_rate * comp)
     if blind is not None and len(blind[0]) > 1 and cfg.stitch_blind_rate > 0:
         bs, be = np.interp(ts, blind[0], blind[1]), np.interp(te, blind[0], blind[1])
         var = var + cfg.stitch_blind_rate * np.maximum(bs[None, :] - be[:, None], 0.0)
     r2 = dist**2 / var
     feasible &= r2 <= cfg.stitch_gate_chi2
     with np.errstate(invalid="ignore"):
-        cost = np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
-    # leaving an end (and a start) unlinked costs stitch_new_cost: a link is made only where it is cheaper, so
-    # two long, unlikely links never displace one likely link just to link more tracklets
-    tau = cfg.stitch_new_cost
+        base = np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
+    nxt = _assign_links(base, skin_cost(tracklets, cfg), cfg.stitch_new_cost)
+    # a piece whose skin was never sampled would bridge two people of one kit: it takes its chain's skin tone and
+    # the links are chosen again
+    for _ in range(max(cfg.stitch_skin_rounds - 1, 0)):
+        filled = _inherit_skin(tracklets, nxt)
+        if filled is None:
+            break
+        nxt = _assign_links(base, skin_cost(filled, cfg), cfg.stitch_new_cost)
+    return _chains(tracklets, nxt, mapping)
+
+
+def _assign_links(base: np.ndarray, extra: np.ndarray, tau: float) -> dict[int, int]:
+    """One minimum-cost assignment of ends to starts (``base`` 1e6 where impossible, plus ``extra``); returns
+    end index -> start index. Leaving an end (and a start) unlinked costs ``tau``: a link is made only where it is
+    cheaper, so two long, unlikely links never displace one likely link just to link more tracklets."""
+    n = len(base)
+    cost = np.where(base < 1e6, base + extra, 1e6)
     big = np.full((n, n), 1e6)
     np.fill_diagonal(big, 0.5 * tau)
     aug = np.block([[cost, big], [big, np.zeros((n, n))]])
     r, c = linear_sum_assignment(aug)
-    nxt = {}
-    for i, j in zip(r, c, strict=True):
-        if i < n and j < n and cost[i, j] < 1e6:
-            nxt[i] = j
+    return {int(i): int(j) for i, j in zip(r, c, strict=True) if i < n and j < n and cost[i, j] < 1e6}
+
+
+def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Tracklet] | None:
+    """Tracklets whose skin tone is unknown take their chain's (sample-weighted mean); None if none changes."""
     prev = {j: i for i, j in nxt.items()}
-    for i in range(n):
+    out = list(tracklets)
+    changed = False
+    for i in range(len(tracklets)):
+        if i in prev:
+            continue
+        chain = [i]
+        while chain[-1] in nxt:
+            chain.append(nxt[chain[-1]])
+        known = [k for k in chain if tracklets[k].skin is not None and tracklets[k].skin_n > 0]
+        if not known or len(known) == len(chain):
+            continue
+        w = np.array([tracklets[k].skin_n for k in known], float)
+        mean = (np.array([tracklets[k].skin for k in known], float) * w[:, None]).sum(axis=0) / w.sum()
+        for k in chain:
+            if k not in known:
+                out[k] = replace(tracklets[k], skin=mean, skin_n=int(w.sum()))
+                changed = True
+    return out if changed else None
+
+
+def _chains(tracklets: list[Tracklet], nxt: dict[int, int], mapping: dict[int, int]) -> dict[int, int]:
+    """Track id -> id of the first tracklet of its chain."""
+    prev = {j: i for i, j in nxt.items()}
+    for i in range(len(tracklets)):
         if i in prev:
             continue
         root = tracklets[i].track_id

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tracking.appearance import appearance_distance, hist_dim, shirt_features
+from tracking.appearance import appearance_distance, hist_dim, shirt_features, skin_tone
 from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
 from tracking.kalman import CV_POS, batch_predict_cv, batch_update_pos, mahalanobis_sq
@@ -50,6 +50,8 @@ class Segment:
     app_n: int
     lab_sum: np.ndarray
     lab_n: int
+    skin: np.ndarray | None = None  # mean skin saturation and value (2,), None if never sampled
+    skin_n: int = 0
 
 
 @dataclass
@@ -86,6 +88,7 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         # the running segment (see Segment)
         "seg_t0": ((), float, 0.0), "seg_votes": ((3,), float, 0.0), "seg_app": ((d,), np.float32, 0.0),
         "seg_app_n": ((), np.int64, 0), "seg_lab": ((3,), float, 0.0), "seg_lab_n": ((), np.int64, 0),
+        "seg_skin": ((2,), float, 0.0), "seg_skin_n": ((), np.int64, 0),
     }
 
 
@@ -264,6 +267,8 @@ class PlayerTracker:
             f, lab = shirt_features(ctx["image"], ctx["boxes"][todo], self.team_cfg)
             ctx["feat"][todo] = f
             ctx["lab"][todo] = lab
+            if ctx["sample"]:
+                ctx["skin"][todo] = skin_tone(ctx["image"], ctx["boxes"][todo], self.team_cfg)
             ctx["tried"][todo] = True
             ctx.pop("app_dist", None)
 
@@ -318,6 +323,7 @@ class PlayerTracker:
                      "sample": image is not None and (self.app_every == 1 or self._n_updates % self.app_every == 1),
                      "feat": np.full((n, self.D), np.nan, dtype=np.float32),
                      "lab": np.full((n, 3), np.nan, dtype=np.float32), "tried": np.zeros(n, bool),
+                     "skin": np.full((n, 2), np.nan, dtype=np.float32),
                      "votes": votes}
         if pitch:
             xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px,
@@ -471,6 +477,11 @@ class PlayerTracker:
             s["lab_n"][rf[lok]] += 1
             s["seg_lab"][rf[lok]] += lab[lok]
             s["seg_lab_n"][rf[lok]] += 1
+        sk = ctx["skin"][j]
+        kok = np.isfinite(sk).all(axis=1)
+        if kok.any():
+            s["seg_skin"][r[kok]] += sk[kok]
+            s["seg_skin_n"][r[kok]] += 1
 
     def _segment(self, i: int) -> Segment:
         """The running segment of track row ``i``."""
@@ -480,8 +491,9 @@ class PlayerTracker:
         if n:
             a = s["seg_app"][i].astype(float)
             app = (a / max(float(np.linalg.norm(a)), 1e-9)).astype(np.float32)
+        k = int(s["seg_skin_n"][i])
         return Segment(float(s["seg_t0"][i]), _votes(s["seg_votes"][i]), app, n, s["seg_lab"][i].copy(),
-                       int(s["seg_lab_n"][i]))
+                       int(s["seg_lab_n"][i]), s["seg_skin"][i] / k if k else None, k)
 
     def _close_segments(self, rows: np.ndarray, t: float) -> None:
         """Close the running segments of track rows ``rows`` and start new ones at ``t``."""
@@ -489,7 +501,7 @@ class PlayerTracker:
         for i in rows:
             self.segments.setdefault(int(s["id"][i]), []).append(self._segment(int(i)))
         s["seg_t0"][rows] = t
-        for k in ("seg_votes", "seg_app", "seg_app_n", "seg_lab", "seg_lab_n"):
+        for k in ("seg_votes", "seg_app", "seg_app_n", "seg_lab", "seg_lab_n", "seg_skin", "seg_skin_n"):
             s[k][rows] = 0
 
     def _update_drift(self, dt: float) -> None:
