@@ -269,7 +269,8 @@ def _assign_links(base: np.ndarray, extra: np.ndarray, tau: float) -> dict[int, 
 
 
 def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Tracklet] | None:
-    """Tracklets whose skin tone is unknown take their chain's (sample-weighted mean); None if none changes."""
+    """Tracklets whose skin tone is unknown take the tone of the sampled tracklet before them in their chain (the
+    one after them where none is before); None if none changes."""
     prev = {j: i for i, j in nxt.items()}
     out = list(tracklets)
     changed = False
@@ -279,15 +280,16 @@ def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Trackl
         chain = [i]
         while chain[-1] in nxt:
             chain.append(nxt[chain[-1]])
-        known = [k for k in chain if tracklets[k].skin is not None and tracklets[k].skin_n > 0]
-        if not known or len(known) == len(chain):
+        known = [tracklets[k].skin is not None and tracklets[k].skin_n > 0 for k in chain]
+        if not any(known) or all(known):
             continue
-        w = np.array([tracklets[k].skin_n for k in known], float)
-        mean = (np.array([tracklets[k].skin for k in known], float) * w[:, None]).sum(axis=0) / w.sum()
-        for k in chain:
-            if k not in known:
-                out[k] = replace(tracklets[k], skin=mean, skin_n=int(w.sum()))
-                changed = True
+        src = chain[known.index(True)]
+        for k, kn in zip(chain, known, strict=True):
+            if kn:
+                src = k
+                continue
+            out[k] = replace(tracklets[k], skin=tracklets[src].skin, skin_n=tracklets[src].skin_n)
+            changed = True
     return out if changed else None
 
 

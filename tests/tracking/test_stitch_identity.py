@@ -1,0 +1,122 @@
+"""Stitching identities across cut-aways (the common shift) and between teammates (skin tone)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from cv.camera import Camera
+from pitchlens.synth.people import PALETTE, SKIN, HAIR, Kit, Look, draw_person
+from tracking.appearance import skin_tone
+from tracking.config import OfflineConfig, TeamConfig
+from tracking.offline import Tracklet, blind_series, blind_stretches, cut_shift, stitch
+
+
+def _formation(rng: np.random.Generator) -> np.ndarray:
+    """Ten outfield positions on a lattice of 10 m lines (the ambiguity a shift of one line spacing creates)."""
+    x = np.array([-30, -30, -30, -30, -15, -15, -15, -15, 0, 0], float)
+    y = np.array([-24, -8, 8, 24, -24, -8, 8, 24, -6, 6], float)
+    return np.stack([x, y], axis=1) + rng.normal(0, 0.5, (10, 2))
+
+
+def test_cut_shift_recovers_the_common_shift_of_a_formation():
+    rng = np.random.default_rng(3)
+    before = _formation(rng)
+    true = np.array([7.0, -3.0])
+    after = before + true + rng.normal(0, 1.0, before.shape)  # each player also moves on his own
+    # only 7 of the 10 are seen after the cut, in another order
+    seen = rng.permutation(10)[:7]
+    d = after[seen][None, :, :] - before[:, None, :]
+    ok = np.ones(d.shape[:2], bool)
+    c = cut_shift(d, ok, radius=3.0, min_pairs=3, prior_m=4.0)
+    assert c is not None and np.linalg.norm(c - true) < 1.0
+    # pairs of different kits never vote: with only two same-kit pairs left there is no estimate
+    ok2 = np.zeros_like(ok)
+    ok2[0, 0] = ok2[1, 1] = True
+    assert cut_shift(d, ok2, radius=3.0, min_pairs=3, prior_m=4.0) is None
+
+
+def test_blind_stretches_are_the_cut_aways():
+    t = np.arange(0.0, 20.0, 0.04)
+    usable = ~(((t >= 4.0) & (t < 7.0)) | ((t >= 10.0) & (t < 10.4)))
+    s = blind_stretches(blind_series(t, usable), 1.0)
+    assert len(s) == 1 and s[0][0] == pytest.approx(3.96, abs=1e-6) and s[0][1] == pytest.approx(7.0, abs=1e-6)
+
+
+def test_players_come_back_from_a_cut_away_with_their_own_ids():
+    """A team moves 8 m forward and 3 m across during a 4 s cut-away. Player A comes back exactly where teammate
+    B stood before the cut (B is not seen again): without the common shift A continues B's track, with the shift
+    (estimated from the whole team) he continues his own."""
+    t = np.arange(0.0, 12.0, 0.04)
+    blind = blind_series(t, ~((t >= 4.0) & (t < 8.0)))
+    rng = np.random.default_rng(0)
+    shift = np.array([8.0, -3.0])
+    team = _formation(rng)[:8]
+    team = team[np.linalg.norm(team - np.array([-15.0, 16.0]), axis=1) > 10]  # room for A and B
+    back = team + shift + rng.normal(0, 1.0, team.shape)
+    a_end = np.array([-15.0, 16.0])
+    b_end = a_end + shift + np.array([0.3, 0.2])
+    ends = [Tracklet(i + 1, 0.0, 3.96, p, p, None, "player") for i, p in enumerate(team)]
+    starts = [Tracklet(i + 101, 8.0, 12.0, p, p, None, "player") for i, p in enumerate(back)]
+    ends += [Tracklet(50, 0.0, 3.96, a_end, a_end, None, "player"), Tracklet(60, 0.0, 3.96, b_end, b_end, None,
+                                                                             "player")]
+    starts += [Tracklet(150, 8.0, 12.0, a_end + shift, a_end + shift, None, "player")]
+    cfg = OfflineConfig()
+    m = stitch(ends + starts, cfg, blind=blind)
+    assert m[150] == 50 and all(m[i + 101] == i + 1 for i in range(len(team)))
+    assert stitch(ends + starts, replace(cfg, stitch_cut_shift=False), blind=blind)[150] == 60
+
+
+def _person_image(skin: tuple[int, int, int], phase: float, dist: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
+    """One rendered player (same kit, given skin) on grass; returns the image and his box."""
+    img = np.zeros((360, 640, 3), np.uint8)
+    img[:] = (40, 130, 50)
+    ids = np.zeros(img.shape[:2], np.int32)
+    cam = Camera(position=(0.0, -dist, 12.0), focal=900.0, width=640, height=360).look_at((0.0, 0.0, 1.0))
+    kit = Kit(PALETTE["white"], PALETTE["white"], PALETTE["navy"], PALETTE["white"], (30, 30, 30))
+    look = Look(kit=kit, skin=skin, hair=HAIR[0], height=1.8, build=1.0)
+    draw_person(img, ids, 1, cam, look, np.zeros(2), np.array([2.0, 0.5]), phase, "7")
+    ys, xs = np.nonzero(ids == 1)
+    return img, np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], float)
+
+
+def test_skin_tone_tells_teammates_apart_and_stays_put_while_running():
+    cfg = TeamConfig()
+    light = np.array([skin_tone(*_person_image(SKIN[0], ph), cfg)[0] for ph in np.linspace(0, 6, 6)])
+    dark = np.array([skin_tone(*_person_image(SKIN[4], ph), cfg)[0] for ph in np.linspace(0, 6, 6)])
+    assert np.isfinite(light).all() and np.isfinite(dark).all()
+    # value (brightness) of the skin: far apart between the two, consistent over the gait
+    assert light[:, 1].min() - dark[:, 1].max() > 40
+    assert np.ptp(light[:, 1]) < 20 and np.ptp(dark[:, 1]) < 20
+    # a box of grass only has no skin
+    grass = np.zeros((100, 100, 3), np.uint8)
+    grass[:] = (40, 130, 50)
+    assert np.isnan(skin_tone(grass, np.array([[10, 10, 60, 90]], float), cfg)).all()
+
+
+def _tracklet(tid: int, t0: float, t1: float, xy0, xy1, skin=None, n: int = 0) -> Tracklet:
+    app = np.full(4, 0.5, np.float32)  # one kit for everybody
+    return Tracklet(tid, t0, t1, np.asarray(xy0, float), np.asarray(xy1, float), app, "player",
+                    None if skin is None else np.asarray(skin, float), n)
+
+
+def test_skin_tone_links_teammates_that_motion_confuses():
+    """Two teammates leave 4 m apart and come back 3 s later where the other one would be: their skin tones
+    link each to himself, and a short piece never sampled cannot bridge one player to the other."""
+    light, dark = (60.0, 200.0), (130.0, 90.0)
+    a = _tracklet(1, 0.0, 5.0, (0, 0), (0, 0), light, 30)
+    b = _tracklet(2, 0.0, 5.0, (4, 0), (4, 0), dark, 30)
+    a2 = _tracklet(3, 8.0, 12.0, (3.5, 0), (0, 0), light, 20)  # nearer b's end
+    b2 = _tracklet(4, 8.0, 12.0, (0.5, 0), (0, 0), dark, 20)
+    cfg = OfflineConfig()
+    m = stitch([a, b, a2, b2], cfg)
+    assert m[3] == 1 and m[4] == 2
+    assert stitch([a, b, a2, b2], replace(cfg, stitch_w_skin=0.0))[3] == 2  # motion alone swaps them
+    # the bridge: a 0.3 s unsampled piece right after a's end, then the dark player's piece near it
+    br = _tracklet(5, 5.2, 5.5, (0.3, 0), (0.4, 0), None, 0)
+    d2 = _tracklet(6, 6.0, 9.0, (0.8, 0), (0, 0), dark, 20)
+    m = stitch([a, br, d2], cfg)
+    assert m[5] == 1 and m[6] == 6
+    assert stitch([a, br, d2], replace(cfg, stitch_skin_rounds=1))[6] == 1  # one round: the bridge joins them
