@@ -120,6 +120,8 @@ class OfflineConfig:
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
     stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
+    stitch_max_overlap_s: float = 0.5  # a tracklet starting this much before another ends may continue it ...
+    stitch_overlap_m: float = 2.0  # ... if it starts within this distance of that one's end (m)
     stitch_cut_shift: bool = True  # estimate the people's common shift across each cut-away and add it
     stitch_cut_min_s: float = 1.0  # cut-aways (no usable homography) at least this long get a shift
     stitch_cut_window_s: float = 1.0  # track ends / starts this close before / after the cut-away estimate it

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cv.camera import Camera
-from pitchlens.synth.people import PALETTE, SKIN, HAIR, Kit, Look, draw_person
+from pitchlens.synth.people import HAIR, PALETTE, SKIN, Kit, Look, draw_person
 from tracking.appearance import skin_tone
 from tracking.config import OfflineConfig, TeamConfig
 from tracking.offline import Tracklet, blind_series, blind_stretches, cut_shift, stitch
