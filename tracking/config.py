@@ -90,16 +90,19 @@ class TeamConfig:
     grass_hue: tuple[float, float] = (30.0, 90.0)  # OpenCV hue range (0-180) treated as grass ...
     grass_min_sat: float = 60.0  # ... when saturation is at least this
     min_samples: int = 3  # tracks with fewer colour samples get their team from the stitched track or none
-    gk_goal_dist: float = 25.0  # m; a colour outlier whose mean |x| is this close to a goal line is a goalkeeper
+    gk_goal_dist: float = 25.0  # m; colour outlier with mean |x| this close to a goal line: goalkeeper (one per goal)
     outlier_factor: float = 2.5  # colour outlier: farther from both team centres than this times the spread
     outlier_min_lab: float = 6.0  # floor of that spread (scaled Lab units)
     colour_std_min: float = 3.0  # floor of a team's per-axis colour std (scaled Lab units)
-    outlier_z: float = 3.5  # colour outlier: normalised distance (per-axis team std) to its team above this
+    outlier_z: float = 3.5  # colour outlier: normalised distance (per-axis team MAD spread) to its team above this
     outlier_min_samples: int = 5  # tracks with fewer colour samples join the nearest team, never an outlier
     lab_l_weight: float = 0.3  # weight of Lab lightness against a/b in the colour distance (shadows change L)
     weight_cap: float = 50.0  # a track's weight in the clustering: its colour samples, capped at this
     role_keep_share: float = 0.85  # detector goalkeeper/referee votes at least this share: kept whatever the colour
     special_vote_share: float = 0.1  # a colour outlier's goalkeeper+referee votes from this share decide its role
+    ar_touchline_dist: float = 2.0  # m; colour outlier with median |y| this close to a touchline: assistant referee
+    exclusive_share: float = 0.1  # two tracks seen at once on at most this share of the shorter can be one person
+    outlier_team_ratio: float = 0.8  # an outlier player joins the nearer team only if this much nearer (else none)
     home_rule: str = "left"  # "left": the team defending -x (centroid x < 0) in the first usable frames is home
 
 

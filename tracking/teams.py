@@ -3,8 +3,11 @@ fixed per track by vote over its life, and which team attacks which goal per per
 
 Rules (deterministic, independent of which kit has which colour):
 - role: the detector's class with the most confidence-weighted votes over the track's life; a "player" whose
-  shirt colour is far from both team colours is re-labelled goalkeeper (mean position within ``gk_goal_dist``
-  of a goal line) or referee (elsewhere).
+  shirt colour is far from both team colours is resolved by what officials and goalkeepers do: on a touchline
+  (median |y| within ``ar_touchline_dist`` of it) it is an assistant referee; in the referee's kit and never on
+  the pitch at the same time as the referee, another piece of the referee; near a goal line (mean |x| within
+  ``gk_goal_dist`` of it) a goalkeeper, one per goal at a time; anything else is a player whose shirt was badly
+  measured (shadow, occlusion, two people in one track).
 - teams: k-means (k = 2, farthest-pair initialisation) on the mean Lab shirt colour of the player tracks.
 - naming: with ``home_rule = "left"`` the team whose outfield centroid has the smaller x over the first 30 s of
   rows with pitch positions is "home" (it defends the -x goal at kick-off); the other is "away".
@@ -22,6 +25,7 @@ from scipy.cluster.vq import kmeans2
 from tracking.config import TeamConfig
 
 HALF_LENGTH = 52.5
+HALF_WIDTH = 34.0
 MIN_TEAM_AT_ONCE = 3  # a colour cluster is a team only if this many of its tracks are seen at once ...
 MIN_TEAM_FRAMES = 5  # ... on at least this many frames (else it is one person: referee, goalkeeper)
 
@@ -149,15 +153,16 @@ def _special_role(tr: TrackSummary, cfg: TeamConfig) -> str | None:
 
 
 def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.ndarray, rows_x: np.ndarray,
-                       rows_id: np.ndarray) -> tuple[dict[int, str], dict[int, str | None]]:
+                       rows_id: np.ndarray, rows_y: np.ndarray | None = None
+                       ) -> tuple[dict[int, str], dict[int, str | None]]:
     """Role and team per track id.
 
     Shirt colours decide first: a track whose colour lies within a team cluster is a player of that team (unless
     the detector called it goalkeeper or referee on at least ``role_keep_share`` of its votes); a colour outlier
-    is a goalkeeper or a referee, by the detector's goalkeeper/referee votes when they are clear, else by its
-    position (within ``gk_goal_dist`` of a goal line: goalkeeper), else like the nearest decided outlier colour.
-    Tracks without colour keep the detector's vote. ``rows_*`` are the output rows (time, pitch x, track id)
-    used to name the teams and place goalkeepers.
+    is resolved by :func:`_resolve_outliers` (assistant referee, referee, goalkeeper or player). Tracks without
+    colour keep the detector's vote. ``rows_*`` are the output rows (time, pitch x, track id, and pitch y where
+    known: without it no track is recognised as an assistant referee by position) used to name the teams and
+    place goalkeepers and officials.
     """
     roles = {tr.track_id: role_vote(tr.votes) for tr in tracks}
     teams: dict[int, str | None] = {tr.track_id: None for tr in tracks}
@@ -173,17 +178,20 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
     spread = max(float(np.median(dist[inl])) if inl.any() else 0.0, cfg.outlier_min_lab)
     thr = cfg.outlier_factor * spread
     # per-team, per-axis spread (kits vary in lightness with shadows far more than in hue), each track measured
-    # against its team without itself (a referee in the cluster must not widen it); few-sample tracks never
-    # become outliers
+    # against its team without itself: median and MAD of the well-sampled members, so that a referee or a
+    # goalkeeper whose kit is close to a team's neither widens its spread nor moves its centre; few-sample
+    # tracks never become outliers
+    few = np.array([tr.samples < cfg.outlier_min_samples for tr in coloured])
     sig = np.full((len(x), 3), cfg.colour_std_min)
+    ctr = centres[labels].copy()
     for k in (0, 1):
-        m = np.flatnonzero(inl & (labels == k))
+        m = np.flatnonzero(inl & (labels == k) & ~few)
         for i in np.flatnonzero(labels == k):
             others = m[m != i]
             if len(others) >= 3:
-                sig[i] = np.maximum(x[others].std(axis=0), cfg.colour_std_min)
-    z = np.linalg.norm((x - centres[labels]) / sig, axis=1)
-    few = np.array([tr.samples < cfg.outlier_min_samples for tr in coloured])
+                ctr[i] = np.median(x[others], axis=0)
+                sig[i] = np.maximum(1.4826 * np.median(np.abs(x[others] - ctr[i]), axis=0), cfg.colour_std_min)
+    z = np.linalg.norm((x - ctr) / sig, axis=1)
     dist = np.where((z > cfg.outlier_z) & ~few, np.inf, np.where(few, np.minimum(dist, thr), dist))
     cluster_of: dict[int, int] = {}
     outliers: list[int] = []
@@ -197,26 +205,10 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
             cluster_of[tr.track_id] = int(labels[i])
         else:
             outliers.append(i)
-    # colour outliers: votes, then position, then the nearest decided outlier colour
-    undecided = []
-    for i in outliers:
-        tr = coloured[i]
-        role = _special_role(tr, cfg)
-        if role is None and np.isfinite(tr.mean_x):
-            role = "goalkeeper" if abs(tr.mean_x) > HALF_LENGTH - cfg.gk_goal_dist else "referee"
-        if role is None:
-            undecided.append(i)
-        else:
-            roles[tr.track_id] = role
-    decided = [i for i in outliers if i not in undecided]
-    for i in undecided:
-        tr = coloured[i]
-        if decided:
-            dd = [np.linalg.norm(x[i] - x[j]) for j in decided]
-            j = decided[int(np.argmin(dd))]
-            roles[tr.track_id] = roles[coloured[j].track_id] if min(dd) <= thr else "referee"
-        else:
-            roles[tr.track_id] = "referee"
+    # colour outliers: assistants on the touchlines, the referee, goalkeepers, else players
+    kept_refs = [i for i, tr in enumerate(coloured) if roles[tr.track_id] == "referee" and i not in outliers]
+    _resolve_outliers(coloured, outliers, x, centres, thr, cfg, roles, cluster_of,
+                      _Presence(rows_t, rows_id, rows_y), kept_refs)
     # tracks without enough colour samples: nearest centre when within the team spread, else the detector's vote
     for tr in tracks:
         if tr.track_id in cluster_of or roles[tr.track_id] != "player" or not np.isfinite(tr.lab).all():
@@ -236,6 +228,110 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
             continue
         teams[tr.track_id] = _goalkeeper_team(tr.track_id, cluster_of, names, rows_t, rows_x, rows_id)
     return roles, teams
+
+
+class _Presence:
+    """Per track: the output time steps it is on, and its median |y| (NaN without ``rows_y``)."""
+
+    def __init__(self, rows_t: np.ndarray, rows_id: np.ndarray, rows_y: np.ndarray | None) -> None:
+        rows_id = np.asarray(rows_id)
+        _, step = np.unique(np.asarray(rows_t, float), return_inverse=True)
+        order = np.argsort(rows_id, kind="stable")
+        bounds = np.flatnonzero(np.diff(rows_id[order])) + 1
+        ay = None if rows_y is None else np.abs(np.asarray(rows_y, float))
+        self.steps: dict[int, np.ndarray] = {}
+        self.abs_y: dict[int, float] = {}
+        for grp in np.split(order, bounds) if len(order) else []:
+            tid = int(rows_id[grp[0]])
+            self.steps[tid] = np.unique(step[grp])
+            yy = ay[grp][np.isfinite(ay[grp])] if ay is not None else np.zeros(0)
+            self.abs_y[tid] = float(np.median(yy)) if len(yy) else float("nan")
+
+    def of(self, tid: int) -> np.ndarray:
+        return self.steps.get(tid, np.zeros(0, np.intp))
+
+    def exclusive(self, tid: int, steps: np.ndarray, share: float) -> bool:
+        """The track and ``steps`` (another person's) are seen at once on at most ``share`` of the shorter."""
+        mine = self.of(tid)
+        both = np.intersect1d(mine, steps, assume_unique=True).size
+        return both <= share * max(min(len(mine), len(steps)), 1)
+
+    def on_touchline(self, tid: int, cfg: TeamConfig) -> bool:
+        return bool(self.abs_y.get(tid, np.nan) >= HALF_WIDTH - cfg.ar_touchline_dist)
+
+
+def _resolve_outliers(coloured: list[TrackSummary], outliers: list[int], x: np.ndarray, centres: np.ndarray,
+                      thr: float, cfg: TeamConfig, roles: dict[int, str], cluster_of: dict[int, int],
+                      pres: _Presence, kept_refs: list[int]) -> None:
+    """Roles (and teams, through ``cluster_of``) of the colour outliers (indices into ``coloured``; ``x`` their
+    colour features), in place.
+
+    1. median |y| within ``ar_touchline_dist`` of a touchline: an assistant referee ("referee");
+    2. the referee's kit is the colour of the most-sampled outlier that could be the referee (not near a goal
+       line, or voted referee; the detector's sure referees ``kept_refs`` included); an outlier in that kit
+       (within ``thr``), or away from the goals, that is never on the pitch at the same time as the referee's
+       tracks taken so far (most-sampled first) is another piece of him (his shirt reads differently in other
+       light);
+    3. near a goal line (mean |x| within ``gk_goal_dist`` of it) or voted goalkeeper: a goalkeeper candidate;
+       per goal, candidates are taken from the least team-like colour on, each only when no goalkeeper already
+       taken at that goal is seen at the same time;
+    4. anything else (a second person in the referee's kit or in no one's kit seen while the referee is, a
+       candidate that a goalkeeper excludes) is a player whose shirt was badly measured: it joins the team whose
+       colour is clearly the nearer (``outlier_team_ratio``), else (and always when it looks like the referee:
+       his shirt in the box, not the player's) no team.
+    "Seen at the same time" allows ``exclusive_share`` of the shorter track (duplicate boxes, hand-overs).
+    """
+    share = cfg.exclusive_share
+    d_team = np.linalg.norm(x[:, None] - centres[None], axis=2)  # (N, 2)
+
+    def near_goal(i: int) -> bool:
+        mx = coloured[i].mean_x
+        return bool(np.isfinite(mx) and abs(mx) > HALF_LENGTH - cfg.gk_goal_dist)
+
+    rest = []
+    for i in outliers:
+        if pres.on_touchline(coloured[i].track_id, cfg):
+            roles[coloured[i].track_id] = "referee"
+        else:
+            rest.append(i)
+    kept_refs = [i for i in kept_refs if not pres.on_touchline(coloured[i].track_id, cfg)]
+    votes = {i: _special_role(coloured[i], cfg) for i in rest}
+    cands = [i for i in rest if votes[i] == "referee" or (votes[i] is None and not near_goal(i))] + kept_refs
+    ref_col = x[max(cands, key=lambda i: (coloured[i].samples, -coloured[i].track_id))] if cands else None
+    ref_steps = np.zeros(0, np.intp)
+    for i in kept_refs:
+        ref_steps = np.union1d(ref_steps, pres.of(coloured[i].track_id))
+    keepers: list[int] = []
+    players: list[int] = []
+    ref_kit: set[int] = set()
+    for i in sorted(rest, key=lambda i: (-coloured[i].samples, coloured[i].track_id)):
+        tid = coloured[i].track_id
+        like_ref = ref_col is not None and float(np.linalg.norm(x[i] - ref_col)) <= thr
+        if like_ref:
+            ref_kit.add(i)
+        if votes[i] != "goalkeeper" and (like_ref or not near_goal(i)) and pres.exclusive(tid, ref_steps, share):
+            roles[tid] = "referee"
+            ref_steps = np.union1d(ref_steps, pres.of(tid))
+        elif votes[i] == "goalkeeper" or near_goal(i):
+            keepers.append(i)
+        else:
+            players.append(i)
+    taken: dict[int, np.ndarray] = {}
+    for i in sorted(keepers, key=lambda i: (-d_team[i].min(), coloured[i].track_id)):
+        tid, mx = coloured[i].track_id, coloured[i].mean_x
+        side = int(np.sign(mx)) if np.isfinite(mx) else 0
+        got = taken.get(side, np.zeros(0, np.intp))
+        if side == 0 or pres.exclusive(tid, got, share):
+            roles[tid] = "goalkeeper"
+            taken[side] = np.union1d(got, pres.of(tid))
+        else:
+            players.append(i)
+    for i in players:
+        tid = coloured[i].track_id
+        roles[tid] = "player"
+        k = int(np.argmin(d_team[i]))
+        if i not in ref_kit and d_team[i, k] <= cfg.outlier_team_ratio * d_team[i, 1 - k]:
+            cluster_of[tid] = k
 
 
 def _team_sized(ids: np.ndarray, rows_t: np.ndarray, rows_id: np.ndarray, min_tracks: int = MIN_TEAM_AT_ONCE,
@@ -289,16 +385,20 @@ def _goalkeeper_team(gk: int, cluster_of: dict[int, int], names: dict[int, str],
     gx = rows_x[mine].mean()
     t_lo, t_hi = rows_t[mine].min(), rows_t[mine].max()
     span = (rows_t >= t_lo) & (rows_t <= t_hi) & np.isfinite(rows_x)
-    best, best_d = None, np.inf
-    for k in (0, 1):
-        members = np.array([i for i, kk in cluster_of.items() if kk == k], dtype=np.int64)
-        sel = span & np.isin(rows_id, members)
-        if not sel.any():
-            continue
-        d = abs(rows_x[sel].mean() - gx)
-        if d < best_d:
-            best, best_d = names[k], d
-    return best
+    # while he is seen; when no outfield player is seen then, over the whole match
+    for where in (span, np.isfinite(rows_x)):
+        best, best_d = None, np.inf
+        for k in (0, 1):
+            members = np.array([i for i, kk in cluster_of.items() if kk == k], dtype=np.int64)
+            sel = where & np.isin(rows_id, members)
+            if not sel.any():
+                continue
+            d = abs(rows_x[sel].mean() - gx)
+            if d < best_d:
+                best, best_d = names[k], d
+        if best is not None:
+            return best
+    return None
 
 
 def attacking_directions(t: np.ndarray, x: np.ndarray, team: np.ndarray, role: np.ndarray,

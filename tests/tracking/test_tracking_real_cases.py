@@ -41,7 +41,9 @@ def _summaries(rng: np.random.Generator, swap: bool = False) -> tuple[list[Track
 def _assign(tracks: list[TrackSummary]) -> tuple[dict, dict]:
     ids = np.array([tr.track_id for tr in tracks])
     xs = np.array([tr.mean_x for tr in tracks])
-    return assign_roles_teams(tracks, TeamConfig(), np.zeros(len(ids)), xs, ids)
+    # one row per track, each at a time of its own: the cases come from different clips, and one match never
+    # has two referees (in two kits) on the pitch at once
+    return assign_roles_teams(tracks, TeamConfig(), np.arange(len(ids), dtype=float), xs, ids)
 
 
 def test_referees_and_shadows_do_not_break_the_team_split():

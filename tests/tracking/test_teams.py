@@ -1,0 +1,105 @@
+"""Roles of colour outliers from what officials and goalkeepers do: assistants on the touchlines, one referee,
+one goalkeeper per goal, and players whose shirt colour was badly measured."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracking.config import TeamConfig
+from tracking.teams import TrackSummary, assign_roles_teams
+
+FPS = 25.0
+N_FRAMES = 150
+TEAM_A = (130.0, 124.0, 125.0)  # Lab: a pale, nearly neutral kit
+TEAM_B = (150.0, 152.0, 175.0)  # an orange one
+REFEREE = (128.0, 130.0, 138.0)  # grey: close to team A's kit, but off it in a/b
+
+
+class _Scene:
+    """Twenty outfield players seen on every frame (team A on -x, team B on +x) plus whatever a test adds."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.tracks: list[TrackSummary] = []
+        self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        for k in range(20):
+            base, side = (TEAM_A, -1.0) if k < 10 else (TEAM_B, 1.0)
+            lab = np.asarray(base) + self.rng.normal(0, 1.0, 3) * (10.0, 1.0, 1.0)  # shadows change lightness
+            self.add(k + 1, lab, {"player": 100.0}, side * self.rng.uniform(5, 30), self.rng.uniform(-25, 25))
+
+    def add(self, tid: int, lab, votes: dict[str, float], x: float, y: float, frames: slice = slice(None),
+            samples: int = 40) -> None:
+        t = (np.arange(N_FRAMES) / FPS)[frames]
+        self.tracks.append(TrackSummary(tid, np.asarray(lab, float), samples, votes, x))
+        self.rows.append((t, np.full(len(t), x), np.full(len(t), y), np.full(len(t), tid)))
+
+    def assign(self, with_y: bool = True) -> tuple[dict[int, str], dict[int, str | None]]:
+        rows_t, rows_x, rows_y, rows_id = (np.concatenate([r[i] for r in self.rows]) for i in range(4))
+        return assign_roles_teams(self.tracks, TeamConfig(), rows_t, rows_x, rows_id.astype(np.int64),
+                                  rows_y=rows_y if with_y else None)
+
+
+def test_assistant_referee_on_the_touchline_is_no_goalkeeper():
+    """An assistant referee runs the touchline in one half, often within the goalkeeper's distance of the goal
+    line; the detector hesitates between player, goalkeeper and referee."""
+    s = _Scene()
+    s.add(50, REFEREE, {"player": 200.0, "referee": 150.0}, -5.0, 3.0, samples=140)
+    s.add(51, (40.0, 144.0, 93.0), {"player": 100.0}, -48.0, 1.0)  # the goalkeeper (navy)
+    s.add(52, (132.0, 131.0, 140.0), {"player": 39.0, "goalkeeper": 28.0, "referee": 39.0}, -38.0, 34.8,
+          samples=6)
+    roles, teams = s.assign()
+    assert roles[52] == "referee" and teams[52] is None
+    assert roles[50] == "referee" and roles[51] == "goalkeeper"
+    assert all(roles[i] == "player" for i in range(1, 21))
+
+
+def test_goalkeeper_in_a_kit_close_to_his_team_is_a_goalkeeper():
+    """A keeper whose kit differs from his team's mostly in hue: the team's spread is measured without the
+    referee (whose kit is also close to it), so the keeper stands out; near his goal, seen while the referee is
+    elsewhere, he is the goalkeeper."""
+    s = _Scene()
+    s.add(50, REFEREE, {"player": 200.0, "referee": 150.0}, -5.0, 3.0, samples=140)
+    s.add(51, (139.0, 129.0, 135.0), {"player": 177.0, "referee": 5.0}, -47.7, 2.7, samples=47)
+    roles, teams = s.assign()
+    assert roles[51] == "goalkeeper", roles
+    assert teams[51] == teams[1] == "home"  # the team defending -x
+    assert roles[50] == "referee"
+    assert all(roles[i] == "player" for i in range(1, 21))
+
+
+def test_badly_measured_player_is_not_a_second_referee():
+    """A player whose shirt reads dark and dull (shadow), seen in midfield while the referee is on the pitch:
+    a player of the team whose colour is clearly the nearer, not a referee."""
+    s = _Scene()
+    s.add(50, REFEREE, {"player": 200.0, "referee": 150.0}, -5.0, 3.0, samples=140)
+    s.add(60, (100.0, 140.0, 160.0), {"player": 70.0}, -20.9, 18.9, samples=19)
+    roles, teams = s.assign()
+    assert roles[60] == "player" and teams[60] == teams[11] == "away", (roles[60], teams[60])
+    assert roles[50] == "referee" and teams[50] is None
+
+
+def test_one_goalkeeper_per_goal():
+    """A player near the goal whose box also holds the referee's shirt is no second goalkeeper at that goal:
+    the keeper is there at the same time. Its colour is the referee's, so it gets no team."""
+    s = _Scene()
+    s.add(50, REFEREE, {"player": 200.0, "referee": 150.0}, -5.0, 3.0, samples=140)
+    s.add(51, (40.0, 144.0, 93.0), {"player": 100.0}, -46.0, 1.0)
+    s.add(61, (125.0, 131.0, 134.0), {"player": 44.0}, -40.0, 12.0, frames=slice(40, 130), samples=12)
+    roles, teams = s.assign()
+    assert roles[51] == "goalkeeper" and teams[51] == "home"
+    assert roles[61] == "player" and teams[61] is None, (roles[61], teams[61])
+
+
+def test_referee_pieces_in_his_kit_stay_referee_and_keepers_need_their_goal():
+    """Pieces of the referee (one after the other) stay referee; without y nothing is taken for an assistant."""
+    s = _Scene()
+    for j in range(3):
+        s.add(70 + j, np.asarray(REFEREE) + (0.0, 0.5 * j, -0.5 * j), {"player": 60.0, "referee": 20.0},
+              -5.0 + 10 * j, 0.0, frames=slice(j * 50, (j + 1) * 50))
+    s.add(51, (40.0, 144.0, 93.0), {"player": 100.0}, -46.0, 1.0)
+    s.add(52, (220.0, 122.0, 209.0), {"player": 100.0}, 47.0, -2.0)  # the other goalkeeper (yellow)
+    for with_y in (True, False):
+        roles, teams = s.assign(with_y)
+        assert [roles[70 + j] for j in range(3)] == ["referee"] * 3, roles
+        assert roles[51] == roles[52] == "goalkeeper"
+        assert teams[51] == "home" and teams[52] == "away"
