@@ -127,7 +127,11 @@ def skin_tone(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig, grid: tuple[
     """
     xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
     out = np.full((len(xyxy), 2), np.nan, dtype=np.float32)
-    if not len(xyxy) or image is None:
+    fin = np.isfinite(xyxy).all(axis=1)
+    if not fin.any() or image is None:
+        return out
+    if not fin.all():
+        out[fin] = skin_tone(image, xyxy[fin], cfg, grid, min_pixels)
         return out
     H, W = image.shape[:2]
     gw, gh = grid
@@ -141,8 +145,12 @@ def skin_tone(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig, grid: tuple[
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     grass = (hue >= cfg.grass_hue[0]) & (hue <= cfg.grass_hue[1]) & (sat >= cfg.grass_min_sat)
     skin = (hue <= SKIN_HUE_MAX) & (sat >= SKIN_SAT[0]) & (sat <= SKIN_SAT[1]) & (val >= SKIN_VAL_MIN) & ~grass
-    ok = skin.sum(axis=1) >= min_pixels
+    cnt = skin.sum(axis=1)
+    ok = cnt >= min_pixels
     if ok.any():
-        sv = np.where(skin[ok][..., None], hsv[ok][..., 1:], np.nan)
-        out[ok] = np.nanmedian(sv, axis=1)
+        # median of the skin samples of each box: non-skin samples sort last, the middle skin sample is taken
+        sv = np.sort(np.where(skin[ok][..., None], hsv[ok][..., 1:], np.inf), axis=1)  # (M, P, 2)
+        k = cnt[ok]
+        rows = np.arange(len(k))
+        out[ok] = 0.5 * (sv[rows, (k - 1) // 2] + sv[rows, k // 2])
     return out

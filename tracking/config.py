@@ -112,6 +112,8 @@ class OfflineConfig:
 
     split_gap_s: float = 0.5  # online tracks are cut where undetected longer than this, then stitched again
     stitch_max_gap_s: float = 30.0  # tracklets separated by at most this long may be stitched
+    stitch_max_overlap_s: float = 0.5  # a tracklet starting this much before another ends may continue it ...
+    stitch_overlap_m: float = 2.0  # ... if it starts within this distance of that one's end (m)
     stitch_max_speed: float = 4.0  # m/s; required average speed across the gap must stay below this
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
@@ -123,8 +125,6 @@ class OfflineConfig:
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
     stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
-    stitch_max_overlap_s: float = 0.5  # a tracklet starting this much before another ends may continue it ...
-    stitch_overlap_m: float = 2.0  # ... if it starts within this distance of that one's end (m)
     stitch_cut_shift: bool = True  # estimate the people's common shift across each cut-away and add it
     stitch_cut_min_s: float = 1.0  # cut-aways (no usable homography) at least this long get a shift
     stitch_cut_window_s: float = 1.0  # track ends / starts this close before / after the cut-away estimate it
@@ -136,7 +136,7 @@ class OfflineConfig:
     stitch_skin_std: tuple[float, float] = (20.0, 15.0)  # ... per-sample std of skin saturation and value ...
     stitch_skin_floor: tuple[float, float] = (10.0, 10.0)  # ... floor of the std of a tracklet's mean (lighting) ...
     stitch_skin_cap: float = 12.0  # ... and the largest cost it adds
-    stitch_skin_rounds: int = 2  # assignments made; after each, unsampled pieces take their chain's skin tone
+    stitch_rounds: int = 2  # assignments made; after each, unsampled pieces take their chain's skin tone
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     fill_positions: bool = True  # also interpolate positions missing for want of a usable homography (same limit)
     smoother: str = "savgol"  # "savgol", "rts" or "none"

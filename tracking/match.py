@@ -159,7 +159,7 @@ class MatchTracker:
             sel = (rows["track_id"] == root) & np.isfinite(xy[:, 0])
             s.mean_x = float(xy[sel, 0].mean()) if sel.any() else np.nan
             summaries.append(s)
-        roles, teams = assign_roles_teams(summaries, cfg.teams, rows["t"], xy[:, 0], rows["track_id"])
+        roles, teams = assign_roles_teams(summaries, cfg.teams, rows["t"], xy[:, 0], rows["track_id"], xy[:, 1])
         n = len(rows["frame"])
         role_col = np.array([roles.get(int(i), "player") for i in rows["track_id"]], dtype=object)
         team_col = np.array([teams.get(int(i)) for i in rows["track_id"]], dtype=object)

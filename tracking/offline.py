@@ -186,13 +186,30 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     after it (:func:`cut_shift`); links across it are compared after that shift, and its seconds add
     ``stitch_cut_sigma_rate`` to the variance instead of ``stitch_sigma_rate``. The skin tones of the two
     tracklets add :func:`skin_cost` (teammates share the kit, not the skin). Links are chosen by one minimum-cost
-    assignment of ends to starts, so chains of several tracklets form at once; with ``stitch_skin_rounds`` > 1
-    the pieces without a skin sample then take their chain's tone and the links are chosen again.
+    assignment of ends to starts, so chains of several tracklets form at once; with ``stitch_rounds`` > 1 the
+    pieces without a skin sample then take the tone of the piece before them in their chain and the links are
+    chosen again.
     """
     n = len(tracklets)
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
     if n < 2:
         return mapping
+    base = _link_costs(tracklets, cfg, drift, blind)
+    nxt = _assign_links(base, skin_cost(tracklets, cfg), cfg.stitch_new_cost)
+    # a piece whose skin was never sampled would bridge two teammates: it takes the tone of the sampled piece before
+    # it in its chain and the links are chosen again
+    for _ in range(max(cfg.stitch_rounds - 1, 0)):
+        filled = _inherit_skin(tracklets, nxt)
+        if filled is None:
+            break
+        nxt = _assign_links(base, skin_cost(filled, cfg), cfg.stitch_new_cost)
+    return _chains(tracklets, nxt, mapping)
+
+
+def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.ndarray, np.ndarray] | None,
+                blind: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Cost (n, n) of linking each end to each start without the skin term; 1e6 where impossible."""
+    n = len(tracklets)
     ts = np.array([tr.t_start for tr in tracklets])
     te = np.array([tr.t_end for tr in tracklets])
     xs = np.array([tr.xy_start for tr in tracklets])
@@ -247,16 +264,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     r2 = dist**2 / var
     feasible &= r2 <= cfg.stitch_gate_chi2
     with np.errstate(invalid="ignore"):
-        base = np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
-    nxt = _assign_links(base, skin_cost(tracklets, cfg), cfg.stitch_new_cost)
-    # a piece whose skin was never sampled would bridge two people of one kit: it takes its chain's skin tone and
-    # the links are chosen again
-    for _ in range(max(cfg.stitch_skin_rounds - 1, 0)):
-        filled = _inherit_skin(tracklets, nxt)
-        if filled is None:
-            break
-        nxt = _assign_links(base, skin_cost(filled, cfg), cfg.stitch_new_cost)
-    return _chains(tracklets, nxt, mapping)
+        return np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
+
 
 
 def _assign_links(base: np.ndarray, extra: np.ndarray, tau: float) -> dict[int, int]:
@@ -274,7 +283,10 @@ def _assign_links(base: np.ndarray, extra: np.ndarray, tau: float) -> dict[int, 
 
 def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Tracklet] | None:
     """Tracklets whose skin tone is unknown take the tone of the sampled tracklet before them in their chain (the
-    one after them where none is before); None if none changes."""
+    one after them where none is before); None if none changes.
+
+    Only the skin: an inherited shirt histogram would gate links hard (``stitch_max_app``), and the shirt of one
+    player seen at two zooms differs too much for that."""
     prev = {j: i for i, j in nxt.items()}
     out = list(tracklets)
     changed = False

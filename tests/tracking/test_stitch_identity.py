@@ -119,4 +119,4 @@ def test_skin_tone_links_teammates_that_motion_confuses():
     d2 = _tracklet(6, 6.0, 9.0, (0.8, 0), (0, 0), dark, 20)
     m = stitch([a, br, d2], cfg)
     assert m[5] == 1 and m[6] == 6
-    assert stitch([a, br, d2], replace(cfg, stitch_skin_rounds=1))[6] == 1  # one round: the bridge joins them
+    assert stitch([a, br, d2], replace(cfg, stitch_rounds=1))[6] == 1  # one round: the bridge joins them
