@@ -112,8 +112,6 @@ class OfflineConfig:
 
     split_gap_s: float = 0.5  # online tracks are cut where undetected longer than this, then stitched again
     stitch_max_gap_s: float = 30.0  # tracklets separated by at most this long may be stitched
-    stitch_max_overlap_s: float = 0.5  # a tracklet starting this much before another ends may continue it ...
-    stitch_overlap_m: float = 2.0  # ... if it starts within this distance of that one's end (m)
     stitch_max_speed: float = 4.0  # m/s; required average speed across the gap must stay below this
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched

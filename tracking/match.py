@@ -12,7 +12,6 @@ from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
 from tracking.offline import (
     blind_series,
-    drop_overlaps,
     drop_short,
     fill_gaps,
     fill_positions,
@@ -127,10 +126,7 @@ class MatchTracker:
         skins = {pid: (sg.skin, sg.skin_n) for pid, sg in segs.items() if sg is not None}
         mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins), cfg.offline, self.players.drift_series(),
                          blind_series(t_all, usable_all))
-        rows["piece"] = rows["track_id"]
         rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
-        rows = drop_overlaps(rows, t0)
-        del rows["piece"]
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))
         if cfg.offline.fill_positions:

@@ -169,8 +169,7 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
            blind: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
     """Join tracklets that continue each other (motion and appearance); returns track id -> stitched id.
 
-    A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s`` (or the
-    later one starts at most ``stitch_max_overlap_s`` before the end, within ``stitch_overlap_m``), the
+    A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s``, the
     distance is reachable at ``stitch_max_speed`` (plus ``stitch_slack_m``), their appearance distance is at most
     ``stitch_max_app`` and their detector roles agree (referee or not; unless their appearance distance is below
     ``stitch_role_app``). ``drift`` (times (T,), positions (T, 2)) is the group
@@ -224,10 +223,7 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
     roles = np.array([tr.role == "referee" for tr in tracklets])
     same_role = roles[:, None] == roles[None, :]
     D = len(next((tr.app for tr in tracklets if tr.app is not None), []))
-    # a later tracklet may also start up to stitch_max_overlap_s before an earlier one ends (one person tracked
-    # twice for a moment, e.g. a duplicate box), if it starts where that one ends
-    later = (ts[None, :] > ts[:, None]) & (te[None, :] > te[:, None])
-    feasible = (gap > -cfg.stitch_max_overlap_s) & (gap != 0) & (gap <= cfg.stitch_max_gap_s) & later
+    feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s)
     if D:
         apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
         ad = appearance_distance(apps, apps)
@@ -255,7 +251,7 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
             comp += np.where(across, b1 - b0, 0.0)
     dist = np.linalg.norm(xs[None, :, :] - xe[:, None, :] - shift, axis=2)
     reach = cfg.stitch_slack_m + cfg.stitch_max_speed * np.maximum(gap, 0)
-    feasible &= np.isfinite(dist) & (dist <= reach) & ((gap > 0) | (dist <= cfg.stitch_overlap_m))
+    feasible &= np.isfinite(dist) & (dist <= reach)
     var = (cfg.stitch_sigma0_m**2 + cfg.stitch_sigma_rate * np.maximum(gap - comp, 0)
            + cfg.stitch_cut_sigma_rate * comp)
     if blind is not None and len(blind[0]) > 1 and cfg.stitch_blind_rate > 0:
@@ -446,22 +442,6 @@ def smooth_tracks(rows: dict, fps: float, cfg: OfflineConfig) -> tuple[np.ndarra
             speed[s:e] = sp
             accel[s:e] = np.gradient(sp, dt)
     return xy_s, speed, accel
-
-
-def drop_overlaps(rows: dict, first_t: dict[int, float]) -> dict:
-    """Keep one row per (track, frame): where stitched pieces of one track overlap in time, the rows of the piece
-    that started first (``first_t``: piece id -> start time; ``rows["piece"]``: each row's piece id)."""
-    tid, fr = rows["track_id"], rows["frame"]
-    if len(tid) < 2:
-        return rows
-    start = np.array([first_t.get(int(p), 0.0) for p in rows["piece"]])
-    order = np.lexsort((start, fr, tid))
-    keep = np.ones(len(order), bool)
-    keep[1:] = (tid[order][1:] != tid[order][:-1]) | (fr[order][1:] != fr[order][:-1])
-    if keep.all():
-        return rows
-    sel = np.sort(order[keep])
-    return {k: v[sel] for k, v in rows.items()}
 
 
 def drop_short(rows: dict, min_detected: int) -> dict:
