@@ -36,6 +36,10 @@ class PlayerConfig:
     w_app: float = 1.0  # cost weight of the appearance (Bhattacharyya) distance
     app_gate: float = 0.9  # appearance distance above which a pair is rejected (1 = disables)
     app_momentum: float = 0.9  # exponential average of a track's appearance histogram
+    app_break: float = 0.6  # shirt samples farther than this from a track's appearance ...
+    app_break_n: int = 3  # ... this many in a row ...
+    app_break_match: float = 0.25  # ... their mean that close to another track's: a swap (cut there; n 0 = off) ...
+    app_break_min_samples: int = 20  # ... of a track with at least this many shirt samples
     max_cost: float = 2.0  # pairs above this total cost are never matched
     min_iou_image: float = 0.2  # image-space association (no homography): minimum IoU to match
     low_max_cost: float = 1.2  # second stage (low-confidence detections): maximum cost, motion terms only

@@ -117,7 +117,7 @@ class MatchTracker:
         rows = self.players.records()
         tracks = {tr.id: tr for tr in self.players.all_tracks()}
         first = max(tracks, default=0) + 1
-        rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first)
+        rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first, self.players.breaks)
         # each piece is judged by the segment of its online track that it covers (own votes and colours)
         t0 = _piece_starts(rows)
         segs = {pid: tracks[tid].segment_at(t0[pid]) for pid, tid in parent.items() if tid in tracks and pid in t0}

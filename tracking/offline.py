@@ -61,8 +61,10 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
     return out
 
 
-def split_tracks(rows: dict, split_gap_s: float, first_id: int) -> tuple[dict, dict[int, int]]:
-    """Keep detected rows and cut each track where it went undetected for more than ``split_gap_s``.
+def split_tracks(rows: dict, split_gap_s: float, first_id: int,
+                 breaks: dict[int, list[float]] | None = None) -> tuple[dict, dict[int, int]]:
+    """Keep detected rows and cut each track where it went undetected for more than ``split_gap_s``, and at its
+    ``breaks`` (track id -> times where its shirt changed: the online tracker swapped people there).
 
     The online tracker re-identifies tracks after such gaps with what it knew then; cutting there lets the stitcher
     decide again with the whole match. Later pieces get new ids from ``first_id``; returns the rows and a map
@@ -78,6 +80,13 @@ def split_tracks(rows: dict, split_gap_s: float, first_id: int) -> tuple[dict, d
         return r, parent
     cut = np.zeros(len(tid), bool)
     cut[1:] = (tid[1:] == tid[:-1]) & (np.diff(r["t"]) > split_gap_s)
+    for track, times in (breaks or {}).items():
+        idx = np.flatnonzero(tid == track)
+        if len(idx) < 2:
+            continue
+        at = np.searchsorted(r["t"][idx], np.asarray(times, float) - 1e-9)
+        at = at[(at > 0) & (at < len(idx))]
+        cut[idx[at]] = True
     if cut.any():
         new_ids = first_id + np.cumsum(cut) - 1
         # rows after a cut take the id of the latest cut within their track

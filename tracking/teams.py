@@ -267,11 +267,11 @@ def _resolve_outliers(coloured: list[TrackSummary], outliers: list[int], x: np.n
     colour features), in place.
 
     1. median |y| within ``ar_touchline_dist`` of a touchline: an assistant referee ("referee");
-    2. the referee's kit is the colour of the most-sampled outlier that could be the referee (not near a goal
-       line, or voted referee; the detector's sure referees ``kept_refs`` included); an outlier in that kit
-       (within ``thr``), or away from the goals, that is never on the pitch at the same time as the referee's
-       tracks taken so far (most-sampled first) is another piece of him (his shirt reads differently in other
-       light);
+    2. the referee's kit is the colour of the outlier with the most referee votes (then the most samples) that
+       could be the referee (not near a goal line, or voted referee; the detector's sure referees ``kept_refs``
+       included); an outlier in that kit (within ``thr``), or away from the goals, that is never on the pitch at
+       the same time as the referee's tracks taken so far (voted referee first, then most-sampled first) is
+       another piece of him (his shirt reads differently in other light);
     3. near a goal line (mean |x| within ``gk_goal_dist`` of it) or voted goalkeeper: a goalkeeper candidate;
        per goal, candidates are taken from the least team-like colour on, each only when no goalkeeper already
        taken at that goal is seen at the same time;
@@ -297,14 +297,17 @@ def _resolve_outliers(coloured: list[TrackSummary], outliers: list[int], x: np.n
     kept_refs = [i for i in kept_refs if not pres.on_touchline(coloured[i].track_id, cfg)]
     votes = {i: _special_role(coloured[i], cfg) for i in rest}
     cands = [i for i in rest if votes[i] == "referee" or (votes[i] is None and not near_goal(i))] + kept_refs
-    ref_col = x[max(cands, key=lambda i: (coloured[i].samples, -coloured[i].track_id))] if cands else None
+    # the detector's referee votes first, then the samples: a mixed track (two players joined) can hold more
+    # samples than the referee and reads as an outlier too, but is not voted referee
+    ref_col = x[max(cands, key=lambda i: (coloured[i].votes.get("referee", 0.0), coloured[i].samples,
+                                          -coloured[i].track_id))] if cands else None
     ref_steps = np.zeros(0, np.intp)
     for i in kept_refs:
         ref_steps = np.union1d(ref_steps, pres.of(coloured[i].track_id))
     keepers: list[int] = []
     players: list[int] = []
     ref_kit: set[int] = set()
-    for i in sorted(rest, key=lambda i: (-coloured[i].samples, coloured[i].track_id)):
+    for i in sorted(rest, key=lambda i: (votes[i] != "referee", -coloured[i].samples, coloured[i].track_id)):
         tid = coloured[i].track_id
         like_ref = ref_col is not None and float(np.linalg.norm(x[i] - ref_col)) <= thr
         if like_ref:

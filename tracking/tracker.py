@@ -89,6 +89,8 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         "seg_t0": ((), float, 0.0), "seg_votes": ((3,), float, 0.0), "seg_app": ((d,), np.float32, 0.0),
         "seg_app_n": ((), np.int64, 0), "seg_lab": ((3,), float, 0.0), "seg_lab_n": ((), np.int64, 0),
         "seg_skin": ((2,), float, 0.0), "seg_skin_n": ((), np.int64, 0),
+        # shirt samples in a row far from the track's appearance (a possible swap to another person)
+        "odd_n": ((), np.int64, 0), "odd_t": ((), float, 0.0), "odd_app": ((d,), np.float32, 0.0),
     }
 
 
@@ -132,6 +134,7 @@ class PlayerTracker:
         self.s: dict[str, np.ndarray] = {k: np.full((0, *sh), fill, dtype=dt) for k, (sh, dt, fill) in
                                          self._spec.items()}
         self.dead: list[Track] = []
+        self.breaks: dict[int, list[float]] = {}  # track id -> times where its shirt changed (see _apply)
         self._next_id = 1
         self._t_prev: float | None = None
         self._n_updates = 0
@@ -464,6 +467,9 @@ class PlayerTracker:
             rf, f = r[fok], f[fok]
             old = s["app"][rf]
             fresh = np.isnan(old[:, 0])
+            if c.app_break_n > 0 and not new:
+                self._shirt_breaks(rf, f, old, fresh, ctx["t"])
+                old = s["app"][rf]
             m = c.app_momentum
             a = m * np.where(fresh[:, None], 0.0, old) + (1 - m) * f
             a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
@@ -482,6 +488,49 @@ class PlayerTracker:
         if kok.any():
             s["seg_skin"][r[kok]] += sk[kok]
             s["seg_skin_n"][r[kok]] += 1
+
+    def _shirt_breaks(self, rf: np.ndarray, f: np.ndarray, old: np.ndarray, fresh: np.ndarray, t: float) -> None:
+        """Where ``app_break_n`` shirt samples in a row are farther than
+        ``app_break`` from the appearance of a track with at least ``app_break_min_samples`` samples, their mean is
+        too, and it is within ``app_break_match`` of another track's appearance (another kit seen elsewhere), the
+        track has passed to another person (a swap at a crossing): the time of the first of them is kept in
+        ``self.breaks`` (the offline pass cuts the track there), the track's appearance becomes theirs and its
+        running segment restarts there."""
+        c = self.cfg
+        s = self.s
+        dist = np.sqrt(np.clip(1.0 - (np.where(fresh[:, None], 0.0, old) * f).sum(axis=1), 0.0, 1.0))
+        odd = ~fresh & (dist > c.app_break) & (s["app_n"][rf] >= c.app_break_min_samples)
+        first = odd & (s["odd_n"][rf] == 0)
+        s["odd_t"][rf[first]] = t
+        s["odd_app"][rf[first]] = 0.0
+        s["odd_app"][rf[odd]] += f[odd]
+        s["odd_n"][rf[odd]] += 1
+        s["odd_n"][rf[~odd]] = 0
+        pos = np.flatnonzero(s["odd_n"][rf] >= c.app_break_n)
+        cand = rf[pos]
+        if not len(cand):
+            return
+        # a swap: the new shirt is another person's kit, so it matches another track's appearance (a zoom or a
+        # shadow changes one track's shirt, not into another kit)
+        a = s["odd_app"][cand].astype(float)
+        a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+        d = appearance_distance(a.astype(np.float32), s["app"])  # (B, T), NaN apps give 0.5
+        d_own = np.sqrt(np.clip(1.0 - (a * old[pos]).sum(axis=1), 0.0, 1.0))  # old is set: odd needs it
+        d[np.arange(len(cand)), cand] = np.inf
+        d[:, np.isnan(s["app"][:, 0]) | ~s["confirmed"]] = np.inf
+        other = d.min(axis=1) if d.shape[1] else np.full(len(cand), np.inf)
+        swap = (d_own > c.app_break) & (other <= c.app_break_match)
+        brk = cand[swap]
+        s["odd_n"][cand[~swap]] = 0
+        if not len(brk):
+            return
+        for i in brk:
+            self.breaks.setdefault(int(s["id"][i]), []).append(float(s["odd_t"][i]))
+        a = s["odd_app"][brk].astype(float)
+        s["app"][brk] = (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+        s["odd_n"][brk] = 0
+        for i in brk:
+            self._close_segments(np.array([i]), float(s["odd_t"][i]))
 
     def _segment(self, i: int) -> Segment:
         """The running segment of track row ``i``."""
