@@ -103,3 +103,16 @@ def test_referee_pieces_in_his_kit_stay_referee_and_keepers_need_their_goal():
         assert [roles[70 + j] for j in range(3)] == ["referee"] * 3, roles
         assert roles[51] == roles[52] == "goalkeeper"
         assert teams[51] == "home" and teams[52] == "away"
+
+
+def test_referee_is_the_outlier_the_detector_calls_referee():
+    """A track that joined a player of each team (its mean shirt lies between the kits) holds more samples than
+    the referee and is on the pitch all the time, as he is: the referee is still the outlier voted referee, and
+    the joined track stays a player."""
+    s = _Scene()
+    mixed = 0.5 * (np.asarray(TEAM_A) + np.asarray(TEAM_B))
+    s.add(70, mixed, {"player": 600.0}, -3.0, 4.0, samples=166)
+    s.add(50, REFEREE, {"player": 190.0, "referee": 480.0}, 1.5, 7.5, samples=155)
+    roles, _ = s.assign()
+    assert roles[50] == "referee", roles
+    assert roles[70] == "player"
