@@ -131,16 +131,15 @@ def _frame_with_people(boxes: np.ndarray, colours: list[tuple[int, int, int]]) -
     return img
 
 
-def test_a_track_that_passes_to_a_player_in_the_other_kit_is_cut():
-    """A track follows a red-and-white player; from frame 60 its box shows the other team's blue-and-white shirt (an
-    online swap at a crossing, close enough in colour to pass the association gate): the offline pass cuts it
-    there, so the two people get different ids."""
+def _swap_clip(cfg):
+    """Four players in a row (two kits); from frame 60 the second box shows the other kit. Returns (columns,
+    tracker)."""
     import supervision as sv
 
-    from tracking import MatchTracker, TrackingConfig
+    from tracking import MatchTracker
 
     red, blue = (30, 30, 200), (200, 90, 30)
-    tracker = MatchTracker(TrackingConfig(), fps=25.0, app_every=1)
+    tracker = MatchTracker(cfg, fps=25.0, app_every=1)
     xs = [60.0, 200.0, 340.0, 480.0]
     for f in range(120):
         boxes = np.array([[x + 0.3 * f, 120.0, x + 0.3 * f + 30, 200.0] for x in xs])
@@ -148,20 +147,22 @@ def test_a_track_that_passes_to_a_player_in_the_other_kit_is_cut():
         det = sv.Detections(xyxy=boxes, confidence=np.full(4, 0.9), class_id=np.zeros(4, int))
         det.data["class_name"] = np.array(["player"] * 4, dtype=object)
         tracker.update(frame=f, t=f / 25.0, detections=det, image=_frame_with_people(boxes, colours))
-    cols = tracker.finish()
+    return tracker.finish(), tracker
+
+
+def test_a_track_that_passes_to_a_player_in_the_other_kit_is_cut():
+    """A track follows a red-and-white player; from frame 60 its box shows the other team's blue-and-white shirt (an
+    online swap at a crossing, close enough in colour to pass the association gate): the offline pass cuts it
+    there, so the two people get different ids."""
+    from tracking import TrackingConfig
+
+    cols, tracker = _swap_clip(TrackingConfig())
     second = (cols["x1"] > 190) & (cols["x1"] < 260)  # the box that changed shirt
     before = np.unique(cols["track_id"][second & (cols["frame"] < 58)])
     after = np.unique(cols["track_id"][second & (cols["frame"] > 64)])
     assert len(before) == 1 and len(after) == 1 and before[0] != after[0]
     assert tracker.players.breaks and abs(next(iter(tracker.players.breaks.values()))[0] - 60 / 25.0) < 0.2
     # without the cut the track keeps one id through the change
-    off = MatchTracker(TrackingConfig.from_dict({"player": {"app_break_n": 0}}), fps=25.0, app_every=1)
-    for f in range(120):
-        boxes = np.array([[x + 0.3 * f, 120.0, x + 0.3 * f + 30, 200.0] for x in xs])
-        colours = [red, red if f < 60 else blue, blue, blue]
-        det = sv.Detections(xyxy=boxes, confidence=np.full(4, 0.9), class_id=np.zeros(4, int))
-        det.data["class_name"] = np.array(["player"] * 4, dtype=object)
-        off.update(frame=f, t=f / 25.0, detections=det, image=_frame_with_people(boxes, colours))
-    c2 = off.finish()
-    s2 = (c2["x1"] > 190) & (c2["x1"] < 260)
-    assert len(np.unique(c2["track_id"][s2])) == 1
+    cols, _ = _swap_clip(TrackingConfig.from_dict({"player": {"app_break_n": 0}}))
+    second = (cols["x1"] > 190) & (cols["x1"] < 260)
+    assert len(np.unique(cols["track_id"][second])) == 1
