@@ -13,7 +13,7 @@ and ``data["class_name"]`` holding the role name.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,6 +163,22 @@ class Detector:
         det.class_id = roles
         det.data = {"class_name": np.array([CLASSES[r] for r in roles], dtype=object)}
         return det
+
+
+def crop_redetector(detector: Detector, upscale: float = 2.0,
+                    role: str = "ball") -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A second, closer look for the ball tracker: runs ``detector`` on an image crop enlarged ``upscale`` times
+    (a far ball a few pixels wide becomes the size the model knows) and returns the ``role`` boxes (N, 4) in crop
+    pixels and their confidences (N,)."""
+    import cv2
+
+    def run(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        big = cv2.resize(crop, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_LINEAR) if upscale != 1 else crop
+        det = detector([big])[0]
+        keep = np.asarray(det.data.get("class_name", np.array([], dtype=object))) == role
+        return np.asarray(det.xyxy, float)[keep] / upscale, np.asarray(det.confidence, float)[keep]
+
+    return run
 
 
 def empty_detections() -> sv.Detections:

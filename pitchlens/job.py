@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import supervision as sv
 
-from cv.detect import CLASSES, Detector, DetectorSettings, empty_detections, resolve_weights
+from cv.detect import CLASSES, Detector, DetectorSettings, crop_redetector, empty_detections, resolve_weights
 from cv.video import VideoReader, sha256_file
 from pitchlens import __version__
 from pitchlens.config import WEIGHTS_DIR, Config
@@ -229,12 +229,16 @@ def _optional_calibrator(cfg: Config):
     return build_calibrator(cfg.calibration if cfg.calibration is not None else CalibrationConfig())
 
 
-def _optional_tracker(cfg: Config, fps: float):
+def _optional_tracker(cfg: Config, fps: float, detector: Detector | None = None):
     try:
         from tracking import MatchTracker, TrackingConfig
     except ImportError:
         return None
-    return MatchTracker(cfg.tracking if cfg.tracking is not None else TrackingConfig(), fps=fps)
+    tcfg = cfg.tracking if cfg.tracking is not None else TrackingConfig()
+    redetect = None
+    if detector is not None and tcfg.ball.redetect:
+        redetect = crop_redetector(detector, tcfg.ball.redetect_upscale)
+    return MatchTracker(tcfg, fps=fps, redetect=redetect)
 
 
 def _optional_tactics(tracks: pa.Table, match_id: str, fps: float, cfg: Config) -> dict[str, pa.Table]:
@@ -280,7 +284,7 @@ def process_video(
     ckpt = _Checkpoint(st, match_id, key)
     try:
         calibrator = _optional_calibrator(cfg)
-        tracker = _optional_tracker(cfg, info.fps / stride)
+        tracker = _optional_tracker(cfg, info.fps / stride, detector)
 
         timing = {"decode": 0.0, "detect": 0.0, "calibrate": 0.0, "track": 0.0}
         frames_rows: dict[str, list] = {k: [] for k in ("frame", "t", "shot", "homography", "calib_method",

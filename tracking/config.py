@@ -70,6 +70,8 @@ class BallConfig:
     air_side_ratio: float = 0.5  # ... with sideways deviation (rms) at most this times the bulge
     crop_size: int = 320  # px side of the re-detection crop around the predicted position
     redetect_after: int = 1  # call the re-detection hook after this many frames without a candidate
+    redetect: bool = True  # the job gives the tracker a re-detection hook: the detector on an enlarged crop ...
+    redetect_upscale: float = 2.0  # ... enlarged this many times
     static_px: float = 3.0  # ball candidates within this many pixels of an earlier one share a screen spot
     static_frames: int = 10  # a spot hit this often is screen-fixed (a graphic) once the camera has moved ...
     static_min_s: float = 1.5  # ... and first hit at least this long ago (a ball the camera follows stays put briefly)

@@ -114,3 +114,31 @@ def test_letterbox_matches_ultralytics(yolo_weights):
     ours = (ours[0].permute(1, 2, 0).numpy() * 255)
     assert ours.shape == ref.shape
     assert np.abs(ours - ref.astype(np.float32)).mean() < 2.0
+
+
+def test_crop_redetector_finds_the_ball_in_crop_pixels(yolo_weights):
+    """The ball tracker's second look: the detector on a crop around the ball, enlarged twice, gives the ball's
+    box in the crop's own pixels."""
+    from cv.detect import crop_redetector
+    from pitchlens.synth.render import render_frames
+
+    if yolo_weights.name != "pitchlens-demo.pt":
+        pytest.skip("needs the project's trained demo model")
+    det = Detector(str(yolo_weights), "demo", settings=DetectorSettings(device="cpu"))
+    hook = crop_redetector(det, 2.0)
+    found = tried = 0
+    for img, truth in render_frames(seed=77, n=12, size=(1280, 720), randomize=False):
+        ball = [o for o in truth["objects"] if o["role"] == "ball" and o["visible"] and not o["occluded"]]
+        if not ball or not np.isfinite(ball[0]["x1"]):
+            continue
+        b = ball[0]
+        cx, cy = 0.5 * (b["x1"] + b["x2"]), 0.5 * (b["y1"] + b["y2"])
+        x0, y0 = int(np.clip(cx - 160, 0, 1280 - 320)), int(np.clip(cy - 160, 0, 720 - 320))
+        boxes, conf = hook(img[y0:y0 + 320, x0:x0 + 320])
+        assert boxes.shape[1] == 4 and len(boxes) == len(conf)
+        tried += 1
+        if len(boxes):
+            best = boxes[np.argmax(conf)]
+            d = np.hypot(0.5 * (best[0] + best[2]) + x0 - cx, 0.5 * (best[1] + best[3]) + y0 - cy)
+            found += d < 4.0
+    assert tried >= 4 and found >= 0.75 * tried, (found, tried)
