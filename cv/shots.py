@@ -128,12 +128,17 @@ class ShotSegment:
     other: int = 0
     busy: int = 0
     still: int = 0
+    t_first: float | None = None  # time (s) of the first and the last frame counted, when given
+    t_last: float | None = None
     found: bool = False
     replay: bool = False
     misfit: int = 0  # frames with plenty of line evidence that the known main camera contradicts at every pose
 
-    def add(self, raw: str, busy: bool, change: float) -> None:
-        """Count one frame's per-frame shot type and picture change."""
+    def add(self, raw: str, busy: bool, change: float, t: float | None = None) -> None:
+        """Count one frame's per-frame shot type and picture change (``t``: its time in seconds)."""
+        if t is not None:
+            self.t_first = t if self.t_first is None else self.t_first
+            self.t_last = t
         self.n += 1
         self.main += raw == "main"
         self.closeup += raw == "closeup"
@@ -147,9 +152,19 @@ class ShotSegment:
         self.replay = self.replay or not self.found
 
     @property
+    def duration(self) -> float:
+        """Seconds from the first to the last frame counted (frames at 25 per second when no times were given)."""
+        if self.t_first is None or self.t_last is None or (self.n > 1 and self.t_last <= self.t_first):
+            return (self.n - 1) / 25.0
+        return self.t_last - self.t_first
+
+    @property
     def transition(self) -> bool:
-        """A wipe or another gradual transition: the picture keeps changing from frame to frame."""
-        return self.n >= 2 and self.busy >= 2 and self.busy >= 0.6 * self.n
+        """A wipe or another gradual transition: the picture keeps changing from frame to frame, for a moment
+        only (a shot whose picture keeps changing for longer is a moving camera, e.g. a close-up following a
+        player)."""
+        return (self.n >= 2 and self.busy >= 2 and self.busy >= 0.6 * self.n
+                and self.duration <= TRANSITION_MAX_S)
 
     @property
     def is_still(self) -> bool:
@@ -164,6 +179,8 @@ class ShotSegment:
             return "closeup"
         if self.replay:
             return "other"
+        if self.is_still and (not self.found or self.n >= STILL_FOUND_FRAMES):
+            return "other"  # a still picture: a camera "found" on its bars or edges is no main camera
         if self.found:
             return "main"
         if self.after_transition or self.is_still or (self.cut_in and self.misfit >= 2):
@@ -178,3 +195,5 @@ class ShotSegment:
 
 
 STILL_CHANGE = 0.3  # thumbnail change below which a frame is still (a graphics card; the main camera shows play)
+STILL_FOUND_FRAMES = 12  # frames a segment where the main camera was found must stand still to be a still picture
+TRANSITION_MAX_S = 1.0  # longest gradual transition (a wipe); a picture changing for longer is a moving shot

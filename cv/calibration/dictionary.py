@@ -378,9 +378,10 @@ def _poses_homographies(P: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def local_search(params: np.ndarray, q: np.ndarray, fw: int, fh: int, pitch: PitchModel = DEFAULT_PITCH,
-                 iters: int = 10) -> tuple[np.ndarray, float]:
+                 iters: int = 10, fixed_position: bool = False) -> tuple[np.ndarray, float]:
     """Pattern search of the pose around ``params`` that maximises the similarity to query features ``q``
-    (of size ``fw`` x ``fh``, blurred by ``FINE_SIGMA``); returns the pose and its similarity."""
+    (of size ``fw`` x ``fh``, blurred by ``FINE_SIGMA``); returns the pose and its similarity.
+    ``fixed_position``: only pan, tilt and the field of view move (a camera whose position is known)."""
     p = np.asarray(params, dtype=float).copy()
     hfov = p[5]
     vfov = 2 * np.arctan(np.tan(hfov / 2) * fh / fw)
@@ -389,14 +390,14 @@ def local_search(params: np.ndarray, q: np.ndarray, fw: int, fh: int, pitch: Pit
     best = float(render_features(pose_homography(p, fw, fh)[None], fw, fh, pitch, sigma=FINE_SIGMA)[0] @ q)
     for _ in range(iters):
         moves = []
-        for k in range(6):
+        for k in range(3 if fixed_position else 0, 6):
             for sgn in (-1.0, 1.0):
                 m = p.copy()
                 if k == 5:
                     m[5] = np.clip(p[5] * np.exp(sgn * step[5]), np.radians(3.0), np.radians(100.0))
                 else:
                     m[k] += sgn * step[k]
-                if m[2] > 2.0 and m[1] < -pitch.half_width - 3.0:
+                if fixed_position or (m[2] > 2.0 and m[1] < -pitch.half_width - 3.0):
                     moves.append(m)
         P = np.array(moves)
         s = render_features(_poses_homographies(P, fw, fh), fw, fh, pitch, sigma=FINE_SIGMA) @ q

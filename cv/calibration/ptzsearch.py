@@ -71,12 +71,11 @@ class PTZResult:
     similarity: float
 
 
-def search_ptz(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAULT_PITCH, k: int = 6
-               ) -> PTZResult | None:
-    """The pan / tilt / zoom at ``position`` (m) that best explains ``ev`` (working px); None without evidence."""
+def _candidates(ev: LineEvidence, position: np.ndarray, pitch: PitchModel, k: int
+                ) -> tuple[PTZBank, list[int], np.ndarray, np.ndarray]:
+    """The bank at ``position``, its ``k`` most similar distinct poses, their similarities and the scaling of
+    feature px to working px."""
     h, w = ev.shape
-    if ev.line_share <= 0:
-        return None
     fw, fh = dictionary.feature_size((h, w))
     bank = ptz_bank(position, fw, fh, pitch)
     q = dictionary.query_features(ev.lines, fw, fh)
@@ -92,19 +91,49 @@ def search_ptz(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAU
         chosen.append(int(i))
         if len(chosen) >= k:
             break
+    return bank, chosen, sims, S
+
+
+def _align(ev: LineEvidence, C: np.ndarray, starts: list[tuple[np.ndarray, float]], pitch: PitchModel,
+           best: PTZResult | None = None) -> PTZResult | None:
+    """Each start (working-px homography, similarity) aligned with the lines at ``C``; the best of them and
+    ``best`` by agreement."""
     mp = model_points(pitch)
-    C = bank.position
-    best: PTZResult | None = None
-    for i in chosen:
-        H0 = S @ bank.H[i]
+    for H0, sim in starts:
         r, _ = refine_ptz(H0 / H0[2, 2], C, ev, mp, taus=PTZ_INIT_TAUS, ridge_iters=2, position_prior=HOLD)
         if not np.isfinite(r.residual):
             continue
         a = agreement(r.H, ev, pitch, tol_px=1.5)
-        res = PTZResult(r, a, float(sims[i]))
         if best is None or a.f1 > best.agreement.f1:
-            best = res
+            best = PTZResult(r, a, sim)
     return best
+
+
+def search_ptz(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAULT_PITCH, k: int = 6
+               ) -> PTZResult | None:
+    """The pan / tilt / zoom at ``position`` (m) that best explains ``ev`` (working px); None without evidence.
+    The ``k`` most similar distinct poses of the bank are aligned with the lines."""
+    if ev.line_share <= 0:
+        return None
+    bank, chosen, sims, S = _candidates(ev, position, pitch, k)
+    return _align(ev, bank.position, [(S @ bank.H[i], float(sims[i])) for i in chosen], pitch)
+
+
+def search_ptz_closer(ev: LineEvidence, position: np.ndarray, pitch: PitchModel = DEFAULT_PITCH, k: int = 6,
+                      refine_top: int = 3, best: PTZResult | None = None) -> PTZResult | None:
+    """:func:`search_ptz` for when its poses leave the lines poorly explained (a grid pose a step off in zoom
+    and pan may align with the wrong markings): the same ``k`` poses are first moved by a pattern search of pan,
+    tilt and zoom on sharper features (:func:`cv.calibration.dictionary.local_search`, the position held), and
+    the ``refine_top`` most similar after it are aligned. Returns the better of that and ``best``."""
+    if ev.line_share <= 0:
+        return best
+    h, w = ev.shape
+    bank, chosen, _, _ = _candidates(ev, position, pitch, k)
+    fw, fh = dictionary.FINE_W, max(8, int(round(dictionary.FINE_W * h / w)))
+    q = dictionary.query_features(ev.lines, fw, fh, sigma=dictionary.FINE_SIGMA)
+    found = [dictionary.local_search(bank.params[i], q, fw, fh, pitch, fixed_position=True) for i in chosen]
+    found = sorted(found, key=lambda ps: -ps[1])[:refine_top]
+    return _align(ev, bank.position, [(dictionary.pose_homography(p, w, h), sim) for p, sim in found], pitch, best)
 
 
 _END_FEATS: dict[tuple, tuple[dictionary.Bank, np.ndarray, np.ndarray]] = {}

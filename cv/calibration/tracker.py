@@ -5,6 +5,9 @@ Every frame: a small copy (``flow_width``) gives the cut detector, the shot evid
 (optical flow of the background). Every ``refine_every`` frames, and whenever the camera must be found anew,
 the line evidence is computed at ``work_width`` and the projected pitch model is aligned with it; the result
 is verified (the model must explain the evidence both ways) and the camera dropped when it no longer does.
+The main camera's position, once found, is estimated jointly over verified frames: first a few frames after it
+was found, then, as the camera pans, frames looking along other directions (what one view leaves free, the
+distance along it, those fix).
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from cv.calibration.lines import (
     score,
 )
 from cv.calibration.motion import MotionEstimator
-from cv.calibration.ptz import refine_ptz
-from cv.calibration.ptzsearch import PTZ_INIT_TAUS, PTZResult, fit_end_camera, search_ptz
+from cv.calibration.ptz import refine_ptz, snap
+from cv.calibration.ptzsearch import PTZ_INIT_TAUS, PTZResult, fit_end_camera, search_ptz, search_ptz_closer
 from cv.calibration.verify import Agreement, agreement, end_camera, plausible_main_camera
 from cv.pitch import PitchModel
 from cv.shots import CutDetector, ShotSegment, classify_shot, shot_features
@@ -51,12 +54,19 @@ OTHER_RECHECK = 10  # frames after which a segment taken for a replay is looked 
 END_CHECK_FRAMES = 24  # frames after a camera was found during which replays are looked for
 END_MIN_F1 = 0.6  # agreement of a behind-the-goal camera fit that marks a frame as a replay
 MISFIT_EVIDENCE_PX = 600  # line pixels (at 640 wide) for a contradicted search to count against the main camera
+PTZ_CLEAR_F1 = 0.9  # agreement of the best grid pose of the known camera below which a closer search is tried
 PTZ_MIN_INLIERS = 12  # model points on a line for a pan / tilt / zoom of the known camera to count
 SETTLE_FRAMES = 6  # verified frames over which the position found on one frame is estimated jointly
 SETTLE_GAP = 8  # frames between two of them
 SETTLE_MAX_LOSS = 0.02  # agreement (F1) a frame may lose when the joint position is taken
 FIT_STARTS = 3  # best poses of a rejected search the full camera fit starts from
 FIT_NFEV = 30  # evaluations per level of that fit
+VIEW_ANGLE = np.radians(1.0)  # a verified frame looking at least this far from every kept view is kept
+VIEW_KEEP = 6  # views kept for the position estimate (the most spread)
+VIEW_MIN = 4  # views needed for an estimate over them
+WIDEN_GAP = 50  # frames between two estimates over the kept views (doubling with each that hardly moves it)
+WIDEN_MIN_GAIN = 0.01  # mean agreement (F1) the views must gain for a new estimate to replace the position
+WIDEN_STABLE_M = 0.5  # metres an estimate must move the camera to count as a change
 INIT_REFINE = 5  # poses of a search from nothing aligned with the lines (the most similar after the local search)
 
 
@@ -94,6 +104,7 @@ class TrackingCalibrator:
         """Forget the camera and its position (new video)."""
         self.camera_position: np.ndarray | None = None  # of the main camera, once found on a well-determined frame
         self.settle: list[tuple[int, np.ndarray, object]] | None = None  # frames to estimate the position over
+        self._new_position()
         self.search_fails = 0  # failed searches from nothing in a row (the wait before the next one doubles)
         self.frame = 0  # the frame being calibrated
         self.next_fit = 0  # first frame at which a rejected search may be followed by a full camera fit
@@ -111,6 +122,7 @@ class TrackingCalibrator:
         self.wait_init = 0
         self.seg: ShotSegment | None = None  # the shot since the last cut
         self.seg_rows: dict[int, FrameCalibration] = {}  # its frames as last reported (up to ``lookback``)
+        self.seg_closer = False  # a closer search of the known camera was tried in the segment
         self.body_label = "main"  # label of the last segment that was not a transition
         self.replay_frames = 0
         self.last_main_H: np.ndarray | None = None  # working-px camera of the last verified main-camera frame
@@ -119,6 +131,12 @@ class TrackingCalibrator:
         self.motion.reset()
         self.cuts.reset()
         self.filter.reset()
+
+    def _new_position(self) -> None:
+        """A camera position found from nothing: views along other directions are collected for it anew."""
+        self.views: list[tuple[int, np.ndarray, object, np.ndarray]] = []  # frame, camera, evidence, view axis
+        self.next_widen = 0
+        self.widen_stable = 0
 
     def revisions(self) -> list[FrameCalibration]:
         """Calibrations of earlier frames revised since the last call (a camera found at a frame is carried back by
@@ -198,6 +216,7 @@ class TrackingCalibrator:
             else:
                 self.body_label = prev.label()
         self.seg = ShotSegment(frame, after_transition=after, cut_in=prev is not None)
+        self.seg_closer = False  # a closer search of the known camera was tried in the segment
         self.seg_rows = {}
         self.replay_frames = 0
 
@@ -264,7 +283,7 @@ class TrackingCalibrator:
             self.search_fails = 0
             self._new_segment(frame)
         seg = self.seg
-        seg.add(raw, self.cuts.busy, self.cuts.last_change)
+        seg.add(raw, self.cuts.busy, self.cuts.last_change, t)
         if seg.replay:
             # a segment taken for a replay is looked at again now and then
             self.replay_frames += 1
@@ -366,6 +385,8 @@ class TrackingCalibrator:
                                                 res.inliers, False, cut)
                 elif self.since_verified == 0 and self.settle is not None:
                     res = self._settle(frame, ev, res, S)
+                elif self.since_verified == 0 and self.camera_position is not None and cfg.method == "lines":
+                    res = self._widen(frame, ev, res, S)
             else:
                 # the re-alignment jumped too far: the prediction stands, but only if it explains the evidence
                 res = None
@@ -385,13 +406,54 @@ class TrackingCalibrator:
         if len(keys) < SETTLE_FRAMES:
             return res
         self.settle = None  # once per camera found from nothing
+        fit = self._joint(keys, S)
+        return res if fit is None else fit.results[-1]
+
+    def _widen(self, frame: int, ev, res: RefineResult, S: np.ndarray) -> RefineResult:
+        """Keep verified frames that look along new directions (``views``) and estimate the position again over
+        them now and then. Frames a few seconds apart see the pitch along directions tens of degrees apart: where
+        the frames of the first estimate (all looking one way) left the distance along the view free, these fix
+        it. The wait between estimates doubles with every one that hardly moves the camera or is refused."""
+        R, _ = snap(self.H, self.camera_position, ev.shape[1], ev.shape[0])
+        axis = R[2]
+        views = self.views
+        near = [float(np.arccos(np.clip(axis @ a, -1.0, 1.0))) for *_, a in views]
+        if near and min(near) < VIEW_ANGLE:
+            return res
+        views.append((frame, self.H.copy(), ev, axis))
+        while len(views) > VIEW_KEEP:  # drop the kept view (not this one) closest to another
+            ax = np.array([a for *_, a in views])
+            ang = np.arccos(np.clip(ax @ ax.T, -1.0, 1.0)) + np.eye(len(views)) * 10.0
+            views.pop(int(np.argmin(ang[:-1].min(axis=1))))
+        if len(views) < VIEW_MIN or frame < self.next_widen:
+            return res
+        before = self.camera_position.copy()
+        fit = self._joint([(f, H, e) for f, H, e, _ in views], S, min_gain=WIDEN_MIN_GAIN)
+        if fit is not None:
+            for k, r in enumerate(fit.results):
+                f, _, e, _ = views[k]
+                Rk, _ = snap(r.H, fit.position, e.shape[1], e.shape[0])
+                views[k] = (f, r.H.copy(), e, Rk[2])
+        if fit is None or float(np.linalg.norm(fit.position - before)) < WIDEN_STABLE_M:
+            self.widen_stable += 1
+        self.next_widen = frame + WIDEN_GAP * 2 ** min(self.widen_stable, 6)
+        return res if fit is None else fit.results[-1]
+
+    def _joint(self, keys: list[tuple[int, np.ndarray, object]], S: np.ndarray, min_gain: float = -1.0):
+        """The position estimated jointly over ``keys`` (frame, working-px camera, evidence; this frame last),
+        kept when no frame explains its lines worse and their mean agreement (F1) gains at least ``min_gain``:
+        the camera of this frame and the buffered earlier frames follow (each by the correction of the nearest
+        key frame). None when refused."""
         fit = joint_position([(H, e) for _, H, e in keys], self.camera_position, self.model_xy, self.pitch)
         if len(fit.results) != len(keys):
-            return res
+            return None
+        gain = []
         for (_, H, e), r in zip(keys, fit.results, strict=True):
-            before = agreement(H, e, self.pitch, tol_px=1.5).f1
-            if agreement(r.H, e, self.pitch, tol_px=1.5).f1 < before - SETTLE_MAX_LOSS:
-                return res
+            gain.append(agreement(r.H, e, self.pitch, tol_px=1.5).f1 - agreement(H, e, self.pitch, tol_px=1.5).f1)
+            if gain[-1] < -SETTLE_MAX_LOSS:
+                return None
+        if float(np.mean(gain)) < min_gain:
+            return None
         self.camera_position = fit.position
         self.H = fit.results[-1].H
         Sinv = np.linalg.inv(S)
@@ -405,7 +467,7 @@ class TrackingCalibrator:
             past.result = FrameCalibration(old.frame, old.t, old.shot, Hn / Hn[2, 2], old.method, old.residual,
                                            old.inliers, True, old.cut)
             self.revised.append(past.result)
-        return fit.results[-1]
+        return fit
 
     def _verified(self, ok: bool) -> None:
         if ok:
@@ -490,6 +552,7 @@ class TrackingCalibrator:
                 return None
             self.camera_position = pos
             self.settle = []
+            self._new_position()
             return r
         if not (cfg.method == "lines" or self.keypoints is None):
             return None
@@ -511,6 +574,12 @@ class TrackingCalibrator:
                     and (pr is None or fit[0].f1 > pr.agreement.f1 - 0.1)):
                 self.seg.replay_seen()
                 return None
+            if (pr is None or pr.agreement.f1 < PTZ_CLEAR_F1) and (self.seg.found or not self.seg_closer):
+                # costs a few grid searches: once per shot until the main camera is found in it (not again at
+                # every retry on a replay or a card), at every search once it was found and lost
+                self.seg_closer = True
+                pr = search_ptz_closer(ev, self.camera_position, self.pitch, k=max(3, cfg.init_candidates // 2),
+                                       refine_top=2, best=pr)
             if pr is not None and self._accept_ptz(pr, scale):
                 return pr.refined
             if (pr is not None and pr.agreement.contradicted
@@ -540,6 +609,7 @@ class TrackingCalibrator:
             return None
         self.camera_position = ir.position
         self.settle = []  # found on one frame: estimated again over the next verified frames
+        self._new_position()
         return ir.refined
 
     def _refit(self, ir: InitResult, ev, scale: float) -> InitResult:

@@ -53,3 +53,33 @@ def test_a_position_prior_pulls_the_camera_while_the_lines_stay_aligned():
     assert fit.position[1] - POS[1] > 5.0
     assert abs(fit.position[0] - POS[0]) < 1.0
     assert fit.results[0].inliers >= 0.95 * fit.results[0].points
+
+
+def test_a_position_found_on_views_looking_one_way_is_corrected_by_views_along_other_directions():
+    # the camera was found on a narrow view 30 m too far back along it (zoomed in to match), and the first
+    # joint estimate, over frames that all looked the same way, kept it there. Once the camera pans, the views
+    # along other directions fix the position, and the homographies follow
+    from cv.calibration import CalibrationConfig, build_calibrator
+
+    focal = 2600.0
+    xs = np.r_[np.linspace(-6.0, -5.0, 12), np.linspace(-5.0, 30.0, 72)]
+    target = np.array([xs[0], 4.0, 0.0])
+    back = POS + 30.0 * (POS - target) / np.linalg.norm(POS - target)
+    scale = np.linalg.norm(back - target) / np.linalg.norm(POS - target)
+    far = Camera(position=tuple(back), width=W, height=H, focal=focal * scale).look_at(tuple(target))
+    cal = build_calibrator(CalibrationConfig())
+    rng = np.random.default_rng(4)
+    errs = {}
+    for i, x in enumerate(xs):
+        img, Ht, boxes = render(Camera(position=tuple(POS), width=W, height=H, focal=focal).look_at((x, 4.0, 0.0)),
+                                seed=5, rng=rng)
+        res = cal.update(img, frame=i, t=i / 25, boxes=boxes, hint_H=Ht if i == 0 else None)
+        cal.revisions()
+        if i == 0:  # as a search from nothing and a first joint estimate on views looking one way may leave it
+            Hw = resize_matrix(640 / W, 360 / H) @ far.homography
+            cal.camera_position, cal.H, cal.settle = back, Hw / Hw[2, 2], None
+        if res.usable:
+            errs[i] = float(np.median(error_m(Ht, res.H, W, H)))
+    assert np.linalg.norm(cal.camera_position - POS) < 2.0
+    assert len(errs) == len(xs)
+    assert max(errs[i] for i in range(len(xs) - 30, len(xs))) < 0.1

@@ -131,3 +131,35 @@ def test_a_segment_that_showed_the_main_camera_is_not_made_a_replay():
     found.found = True
     found.replay_seen()  # a later search taking a frame for a replay: replays start at a cut, not mid-segment
     assert not found.replay and found.label() == "main"
+
+
+def test_a_close_up_whose_picture_keeps_changing_is_no_transition_once_longer_than_a_wipe():
+    # a close-up camera following a running player: the picture changes on every frame, as on a wipe, but for
+    # longer than any wipe lasts
+    follow = ShotSegment(100)
+    for i in range(40):
+        follow.add("closeup", busy=i >= 5, change=12.0, t=4.0 + i / 25)
+        if i == 20:
+            assert follow.transition and follow.label() == "other"  # a moment of changes: maybe a wipe
+    assert not follow.transition and follow.label() == "closeup"
+    wipe = ShotSegment(5)
+    for i in range(12):
+        wipe.add("main", busy=True, change=30.0, t=i / 50)  # half a second of changes at 50 frames/s
+    assert wipe.transition and wipe.label() == "other"
+
+
+def test_a_still_picture_is_other_even_where_a_camera_was_fitted_to_its_bars():
+    card = ShotSegment(600)
+    card.add("main", busy=True, change=40.0)  # the cut in
+    card.found = True  # a pan / tilt / zoom of the main camera fitted to the card's straight bars
+    for _ in range(4):
+        card.add("main", busy=False, change=0.1)
+    assert card.label() == "main"  # a few still frames alone do not outvote a found camera
+    for _ in range(20):
+        card.add("main", busy=False, change=0.1)
+    assert card.label() == "other" and not card.may_be_main()
+    play = ShotSegment(700)  # the main camera shows play: the picture moves a little on every frame
+    play.found = True
+    for _ in range(30):
+        play.add("main", busy=False, change=1.2)
+    assert play.label() == "main"
