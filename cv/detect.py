@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import supervision as sv
 
@@ -170,12 +171,10 @@ def crop_redetector(detector: Detector, upscale: float = 2.0,
     """A second, closer look for the ball tracker: runs ``detector`` on an image crop enlarged ``upscale`` times
     (a far ball a few pixels wide becomes the size the model knows) and returns the ``role`` boxes (N, 4) in crop
     pixels and their confidences (N,)."""
-    import cv2
-
     def run(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         big = cv2.resize(crop, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_LINEAR) if upscale != 1 else crop
         det = detector([big])[0]
-        keep = np.asarray(det.data.get("class_name", np.array([], dtype=object))) == role
+        keep = det.data["class_name"] == role
         return np.asarray(det.xyxy, float)[keep] / upscale, np.asarray(det.confidence, float)[keep]
 
     return run

@@ -43,7 +43,6 @@ class MatchTracker:
         self._shot: str | None = None
         self._H: dict[int, np.ndarray] = {}  # usable homographies per frame (camera height for the in-air test)
         self._size: tuple[int, int] | None = None  # image width, height
-        self.cuts = 0
         self.directions: list[dict] = []
 
     def update(self, frame: int, t: float, detections, homography: np.ndarray | None = None, usable: bool = True,
@@ -79,7 +78,6 @@ class MatchTracker:
         if shot is not None:
             if self._shot is not None and shot != self._shot and self.cfg.player.end_at_cut:
                 self.players.cut()
-                self.cuts += 1
             self._shot = shot
         self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image, Hinv)
         self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image, Hinv)

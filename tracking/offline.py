@@ -135,9 +135,9 @@ def cut_shift(d: np.ndarray, ok: np.ndarray, radius: float, min_pairs: int, prio
     spacing also matches many pairs). The best is refined by a one-to-one assignment and the median of the
     assigned pairs within ``3 radius``; at least ``min_pairs`` must agree.
     """
-    cand = np.vstack([d[ok], np.zeros((1, 2))])
     if ok.sum() < min_pairs:
         return None
+    cand = np.vstack([d[ok], np.zeros((1, 2))])
     big = 1e6
     r2 = ((d[None, :, :, :] - cand[:, None, None, :]) ** 2).sum(axis=3)  # (C, E, S)
     best = np.where(ok[None], np.exp(-0.5 * r2 / radius**2), 0.0).max(axis=2)  # (C, E)
@@ -272,7 +272,6 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
         return np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
 
 
-
 def _assign_links(base: np.ndarray, extra: np.ndarray, tau: float) -> dict[int, int]:
     """One minimum-cost assignment of ends to starts (``base`` 1e6 where impossible, plus ``extra``); returns
     end index -> start index. Leaving an end (and a start) unlinked costs ``tau``: a link is made only where it is
@@ -292,15 +291,9 @@ def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Trackl
 
     Only the skin: an inherited shirt histogram would gate links hard (``stitch_max_app``), and the shirt of one
     player seen at two zooms differs too much for that."""
-    prev = {j: i for i, j in nxt.items()}
     out = list(tracklets)
     changed = False
-    for i in range(len(tracklets)):
-        if i in prev:
-            continue
-        chain = [i]
-        while chain[-1] in nxt:
-            chain.append(nxt[chain[-1]])
+    for chain in _chain_lists(len(tracklets), nxt):
         known = [tracklets[k].skin is not None and tracklets[k].skin_n > 0 for k in chain]
         if not any(known) or all(known):
             continue
@@ -314,17 +307,25 @@ def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Trackl
     return out if changed else None
 
 
-def _chains(tracklets: list[Tracklet], nxt: dict[int, int], mapping: dict[int, int]) -> dict[int, int]:
-    """Track id -> id of the first tracklet of its chain."""
+def _chain_lists(n: int, nxt: dict[int, int]) -> list[list[int]]:
+    """The chains (lists of tracklet indices, first to last) that the links ``nxt`` (end -> start) form."""
     prev = {j: i for i, j in nxt.items()}
-    for i in range(len(tracklets)):
+    chains = []
+    for i in range(n):
         if i in prev:
             continue
-        root = tracklets[i].track_id
-        k = i
-        while k in nxt:
-            k = nxt[k]
-            mapping[tracklets[k].track_id] = root
+        chain = [i]
+        while chain[-1] in nxt:
+            chain.append(nxt[chain[-1]])
+        chains.append(chain)
+    return chains
+
+
+def _chains(tracklets: list[Tracklet], nxt: dict[int, int], mapping: dict[int, int]) -> dict[int, int]:
+    """Track id -> id of the first tracklet of its chain."""
+    for chain in _chain_lists(len(tracklets), nxt):
+        for k in chain[1:]:
+            mapping[tracklets[k].track_id] = tracklets[chain[0]].track_id
     return mapping
 
 

@@ -115,6 +115,18 @@ def _merge_duplicates(xyxy: np.ndarray, conf: np.ndarray, votes: np.ndarray,
     return xyxy[keep], conf[keep], votes[keep]
 
 
+def _unit(a: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (float32, as the appearance vectors are kept)."""
+    a = np.asarray(a, np.float32)
+    return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+
+
+def _row_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bhattacharyya distance between matching rows of two sets of unit sqrt-histograms (see
+    :func:`tracking.appearance.appearance_distance`, which compares every row with every row)."""
+    return np.sqrt(np.clip(1.0 - (a * b).sum(axis=1), 0.0, 1.0))
+
+
 def _votes(v: np.ndarray) -> dict[str, float]:
     return {k: float(x) for k, x in zip(PERSON_CLASSES, v, strict=True) if x > 0}
 
@@ -471,8 +483,7 @@ class PlayerTracker:
                 self._shirt_breaks(rf, f, old, fresh, ctx["t"])
                 old = s["app"][rf]
             m = c.app_momentum
-            a = m * np.where(fresh[:, None], 0.0, old) + (1 - m) * f
-            a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+            a = _unit(m * np.where(fresh[:, None], 0.0, old) + (1 - m) * f)
             s["app"][rf] = np.where(fresh[:, None], f, a)
             s["app_n"][rf] += 1
             s["seg_app"][rf] += f
@@ -498,7 +509,7 @@ class PlayerTracker:
         running segment restarts there."""
         c = self.cfg
         s = self.s
-        dist = np.sqrt(np.clip(1.0 - (np.where(fresh[:, None], 0.0, old) * f).sum(axis=1), 0.0, 1.0))
+        dist = _row_distance(np.where(fresh[:, None], 0.0, old), f)
         odd = ~fresh & (dist > c.app_break) & (s["app_n"][rf] >= c.app_break_min_samples)
         first = odd & (s["odd_n"][rf] == 0)
         s["odd_t"][rf[first]] = t
@@ -512,10 +523,9 @@ class PlayerTracker:
             return
         # a swap: the new shirt is another person's kit, so it matches another track's appearance (a zoom or a
         # shadow changes one track's shirt, not into another kit)
-        a = s["odd_app"][cand].astype(float)
-        a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
-        d = appearance_distance(a.astype(np.float32), s["app"])  # (B, T), NaN apps give 0.5
-        d_own = np.sqrt(np.clip(1.0 - (a * old[pos]).sum(axis=1), 0.0, 1.0))  # old is set: odd needs it
+        a = _unit(s["odd_app"][cand])
+        d = appearance_distance(a, s["app"])  # (B, T), NaN apps give 0.5
+        d_own = _row_distance(a, old[pos])  # old is set: odd needs it
         d[np.arange(len(cand)), cand] = np.inf
         d[:, np.isnan(s["app"][:, 0]) | ~s["confirmed"]] = np.inf
         other = d.min(axis=1) if d.shape[1] else np.full(len(cand), np.inf)
@@ -526,8 +536,7 @@ class PlayerTracker:
             return
         for i in brk:
             self.breaks.setdefault(int(s["id"][i]), []).append(float(s["odd_t"][i]))
-        a = s["odd_app"][brk].astype(float)
-        s["app"][brk] = (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+        s["app"][brk] = _unit(s["odd_app"][brk])
         s["odd_n"][brk] = 0
         for i in brk:
             self._close_segments(np.array([i]), float(s["odd_t"][i]))
@@ -550,8 +559,9 @@ class PlayerTracker:
         for i in rows:
             self.segments.setdefault(int(s["id"][i]), []).append(self._segment(int(i)))
         s["seg_t0"][rows] = t
-        for k in ("seg_votes", "seg_app", "seg_app_n", "seg_lab", "seg_lab_n", "seg_skin", "seg_skin_n"):
-            s[k][rows] = 0
+        for k in s:
+            if k.startswith("seg_") and k != "seg_t0":
+                s[k][rows] = 0
 
     def _update_drift(self, dt: float) -> None:
         """Integrate the mean velocity of the confirmed tracks matched this frame."""
