@@ -122,6 +122,7 @@ class OfflineConfig:
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
     stitch_role_app: float = 0.25  # closer in appearance than this: may be stitched whatever the detector roles
+    stitch_velocity_s: float = 0.5  # a link carries the end on at its velocity, and the start back, up to this long (s)
     stitch_sigma0_m: float = 1.5  # link likelihood: displacement std across a zero gap (m) ...
     stitch_sigma_rate: float = 12.0  # ... and its variance growth per second of gap (m^2/s) ...
     stitch_blind_rate: float = 0.0  # ... plus this per second of the gap without a usable homography (m^2/s)

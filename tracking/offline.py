@@ -7,7 +7,7 @@ Rows are dicts of arrays: ``frame`` (N,), ``t`` (N,), ``track_id`` (N,), ``box``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from filterpy.common import Q_discrete_white_noise
@@ -34,6 +34,16 @@ class Tracklet:
     role: str
     skin: np.ndarray | None = None  # mean skin saturation and value (2,), None if never sampled
     skin_n: int = 0
+    v_start: np.ndarray = field(default_factory=lambda: np.zeros(2))  # velocity over its first rows (m/s)
+    v_end: np.ndarray = field(default_factory=lambda: np.zeros(2))  # ... and over its last rows
+
+
+def _velocity(t: np.ndarray, xy: np.ndarray, k: int = 4) -> np.ndarray:
+    """Mean velocity (m/s) between the first and the last ``k`` of rows ``t``, ``xy``; zero for too few rows."""
+    if len(t) < 2 * k:
+        return np.zeros(2)
+    dt = t[-k:].mean() - t[:k].mean()
+    return (xy[-k:].mean(axis=0) - xy[:k].mean(axis=0)) / dt if dt > 0 else np.zeros(2)
 
 
 def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: dict[int, str],
@@ -57,7 +67,10 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
         ts = rows["t"][g[fin[0]]] if len(fin) else rows["t"][g[0]]
         te = rows["t"][g[fin[-1]]] if len(fin) else rows["t"][g[-1]]
         sk, skn = skins.get(tid, (None, 0))
-        out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player"), sk, skn))
+        tf = rows["t"][g[fin]]
+        vs, ve = _velocity(tf[:12], xy[fin[:12]]), _velocity(tf[-12:], xy[fin[-12:]])
+        out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player"), sk, skn,
+                            vs, ve))
     return out
 
 
@@ -182,7 +195,9 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     distance is reachable at ``stitch_max_speed`` (plus ``stitch_slack_m``), their appearance distance is at most
     ``stitch_max_app`` and their detector roles agree (referee or not; unless their appearance distance is below
     ``stitch_role_app``). ``drift`` (times (T,), positions (T, 2)) is the group
-    drift of the online tracker: with ``stitch_drift`` an end is moved by the drift across the gap.
+    drift of the online tracker: with ``stitch_drift`` an end is moved by the drift across the gap. With
+    ``stitch_velocity_s`` the end is carried on at its last velocity, and the start back at its first, for half the
+    gap up to that long each (a player keeps running for a moment after he is lost).
 
     The cost of a link is the negative log-likelihood of the (drift-compensated) displacement under an isotropic
     Gaussian whose variance grows with the gap, ``sigma^2 = stitch_sigma0_m^2 + stitch_sigma_rate * gap``, plus
@@ -229,6 +244,11 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
         at = np.stack([np.interp(ts, dt_, dxy[:, 0]), np.interp(ts, dt_, dxy[:, 1])], axis=1)
         ae = np.stack([np.interp(te, dt_, dxy[:, 0]), np.interp(te, dt_, dxy[:, 1])], axis=1)
         shift = at[None, :, :] - ae[:, None, :]
+    if cfg.stitch_velocity_s > 0:  # each end carried on at its velocity (and each start back) for a while
+        h = np.minimum(np.maximum(gap, 0) / 2, cfg.stitch_velocity_s)[:, :, None]
+        ve = np.array([tr.v_end for tr in tracklets]).reshape(n, 2)
+        vs = np.array([tr.v_start for tr in tracklets]).reshape(n, 2)
+        shift = shift + ve[:, None, :] * h + vs[None, :, :] * h
     roles = np.array([tr.role == "referee" for tr in tracklets])
     same_role = roles[:, None] == roles[None, :]
     D = len(next((tr.app for tr in tracklets if tr.app is not None), []))

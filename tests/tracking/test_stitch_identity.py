@@ -166,3 +166,29 @@ def test_a_track_that_passes_to_a_player_in_the_other_kit_is_cut():
     cols, _ = _swap_clip(TrackingConfig.from_dict({"player": {"app_break_n": 0}}))
     second = (cols["x1"] > 190) & (cols["x1"] < 260)
     assert len(np.unique(cols["track_id"][second])) == 1
+
+
+def test_tracklet_velocities_come_from_their_first_and_last_rows():
+    from tracking.offline import DETECTED, tracklets_from_rows
+
+    t = np.arange(0.0, 2.0, 0.04)
+    xy = np.stack([1.0 + 3.0 * t, 2.0 - 1.0 * t], axis=1)  # 3 m/s along x, -1 m/s along y
+    rows = {"t": t, "track_id": np.full(len(t), 7), "xy": xy, "prov": np.full(len(t), DETECTED)}
+    (tr,) = tracklets_from_rows(rows, {}, {})
+    assert np.allclose(tr.v_start, [3.0, -1.0], atol=1e-6) and np.allclose(tr.v_end, [3.0, -1.0], atol=1e-6)
+    (short,) = tracklets_from_rows({k: v[:5] for k, v in rows.items()}, {}, {})
+    assert np.allclose(short.v_end, 0.0)  # too few rows: no velocity
+
+
+def test_a_running_player_continues_where_his_run_takes_him():
+    """A runs at 5 m/s and is lost for 1 s. B starts 5 m further on, running the same way; C, a teammate standing
+    still, starts 1.5 m behind A's end. By distance alone A continues as C; carried on at their velocities, A and B
+    meet and C keeps his own id."""
+    v = np.array([5.0, 0.0])
+    a = replace(_tracklet(1, 0.0, 10.0, (-50, 0), (0, 0)), v_end=v)
+    b = replace(_tracklet(2, 11.0, 15.0, (5, 0), (25, 0)), v_start=v)
+    c = _tracklet(3, 11.0, 15.0, (-1.5, 0), (-1.5, 0))
+    cfg = OfflineConfig()
+    m = stitch([a, b, c], cfg)
+    assert m[2] == 1 and m[3] == 3
+    assert stitch([a, b, c], replace(cfg, stitch_velocity_s=0.0))[3] == 1
