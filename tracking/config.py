@@ -122,6 +122,7 @@ class OfflineConfig:
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
     stitch_role_app: float = 0.25  # closer in appearance than this: may be stitched whatever the detector roles
+    stitch_min_s: float = 0.1  # shorter pieces are left out of the linking (and dropped with min_track_s)
     stitch_velocity_s: float = 0.5  # a link carries the end on at its velocity, and the start back, up to this long (s)
     stitch_sigma0_m: float = 1.5  # link likelihood: displacement std across a zero gap (m) ...
     stitch_sigma_rate: float = 12.0  # ... and its variance growth per second of gap (m^2/s) ...

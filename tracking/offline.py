@@ -198,6 +198,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     drift of the online tracker: with ``stitch_drift`` an end is moved by the drift across the gap. With
     ``stitch_velocity_s`` the end is carried on at its last velocity, and the start back at its first, for half the
     gap up to that long each (a player keeps running for a moment after he is lost).
+    Pieces shorter than ``stitch_min_s`` (a box seen for a frame or two, often on the wrong person at a crossing)
+    are left out: they would cut a chain in two or divert it.
 
     The cost of a link is the negative log-likelihood of the (drift-compensated) displacement under an isotropic
     Gaussian whose variance grows with the gap, ``sigma^2 = stitch_sigma0_m^2 + stitch_sigma_rate * gap``, plus
@@ -213,8 +215,9 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
     chosen again.
     """
-    n = len(tracklets)
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
+    tracklets = [tr for tr in tracklets if tr.t_end - tr.t_start >= cfg.stitch_min_s]
+    n = len(tracklets)
     if n < 2:
         return mapping
     base = _link_costs(tracklets, cfg, drift, blind)

@@ -192,3 +192,16 @@ def test_a_running_player_continues_where_his_run_takes_him():
     m = stitch([a, b, c], cfg)
     assert m[2] == 1 and m[3] == 3
     assert stitch([a, b, c], replace(cfg, stitch_velocity_s=0.0))[3] == 1
+
+
+def test_pieces_of_a_frame_or_two_are_left_out_of_the_linking():
+    """A blip of one frame between a player's two pieces would take a link of its own; it is left out and the
+    player's pieces link directly."""
+    a = _tracklet(1, 0.0, 5.0, (0, 0), (0, 0))
+    blip = _tracklet(2, 5.2, 5.24, (0.6, 0), (0.6, 0))
+    b = _tracklet(3, 5.6, 9.0, (0.5, 0), (0.5, 0))
+    cfg = OfflineConfig()
+    m = stitch([a, blip, b], cfg)
+    assert m[3] == 1 and m[2] == 2
+    m0 = stitch([a, blip, b], replace(cfg, stitch_min_s=0.0))
+    assert m0[2] == 1  # with every piece in, the blip joins the chain
