@@ -36,12 +36,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tracking_bench import _Res  # noqa: E402
+from tracking_bench import _person, _Res  # noqa: E402
+from tracking_replay import stored_frames  # noqa: E402
 
-from cv.video import VideoReader  # noqa: E402
 from pitchlens.config import load_config  # noqa: E402
 from pitchlens.evaluation import evaluate  # noqa: E402
-from pitchlens.job import detections_by_frame  # noqa: E402
 from pitchlens.schema import TRACKS, conform  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
 from tracking import MatchTracker  # noqa: E402
@@ -103,29 +102,16 @@ class _Peer:
 
 def run_clip(clip_dir: Path, store: Store, outs: dict[str, Store], match_id: str) -> dict[str, dict]:
     """Track one clip with every tracker; returns figures and seconds per tracker name."""
-    cfg = load_config().tracking
-    dets = detections_by_frame(store.read("detections", match_id))
-    fr = store.read("frames", match_id).to_pydict()
-    rows = {int(f): (h, bool(u), sh) for f, h, u, sh in zip(fr["frame"], fr["homography"], fr["usable"], fr["shot"],
-                                                             strict=True)}
-    reader = VideoReader(clip_dir / "clip.mp4")
-    fps = reader.info.fps
-    ours = MatchTracker(cfg, fps=fps)
+    fps, frames = stored_frames(clip_dir, store, match_id)
+    ours = MatchTracker(load_config().tracking, fps=fps)
     peers = {NAMES[1]: _Peer("bytetrack", fps), NAMES[2]: _Peer("botsort", fps), NAMES[3]: _Peer("trackers", fps)}
-    empty = sv.Detections.empty()
-    empty.data["class_name"] = np.zeros(0, dtype=object)
     t_ours = 0.0
     n = 0
-    for f, t, img in reader:
-        if f not in rows:
-            continue
-        h, usable, shot = rows[f]
-        H = np.asarray(h, float).reshape(3, 3) if usable and h is not None else None
-        d = dets.get(f, empty)
+    for f, t, img, d, H, usable, shot in frames:
         t0 = time.perf_counter()
         ours.update(frame=f, t=t, detections=d, homography=H, usable=usable, image=img, shot=shot)
         t_ours += time.perf_counter() - t0
-        people = d[np.asarray(d.data["class_name"]) != "ball"] if len(d) else d
+        people = _person(d)
         for p in peers.values():
             p.update(f, t, people, H, img)
         n += 1

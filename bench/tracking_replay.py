@@ -19,15 +19,16 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-import supervision as sv
 from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cv.detect import empty_detections  # noqa: E402
 from cv.video import VideoReader  # noqa: E402
 from pitchlens.config import load_config  # noqa: E402
 from pitchlens.evaluation import evaluate  # noqa: E402
@@ -41,29 +42,35 @@ KEYS = ("team_accuracy", "role_accuracy", "idf1_pitch", "hota_pitch", "id_switch
         "ball_err_median_m", "ball_seen_share")
 
 
-def _detections(store: Store, match_id: str) -> dict[int, sv.Detections]:
-    return detections_by_frame(store.read("detections", match_id))
+def stored_frames(clip_dir: Path, store: Store, match_id: str) -> tuple[float, Iterator[tuple]]:
+    """The clip's frame rate and its decoded frames with what the run stored for each: (frame, t, image,
+    detections, homography or None where not usable, usable, shot type)."""
+    dets = detections_by_frame(store.read("detections", match_id))
+    fr = store.read("frames", match_id).to_pydict()
+    rows = {int(f): (h, bool(u), sh) for f, h, u, sh in zip(fr["frame"], fr["homography"], fr["usable"], fr["shot"],
+                                                             strict=True)}
+    reader = VideoReader(clip_dir / "clip.mp4")
+    empty = empty_detections()
+
+    def frames() -> Iterator[tuple]:
+        for f, t, img in reader:
+            if f not in rows:
+                continue
+            h, usable, shot = rows[f]
+            H = np.asarray(h, float).reshape(3, 3) if usable and h is not None else None
+            yield f, t, img, dets.get(f, empty), H, usable, shot
+
+    return reader.info.fps, frames()
 
 
 def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
            shots: bool = True, redetect=None) -> tuple[dict, MatchTracker]:
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts; ``redetect``: the
     ball tracker's re-detection hook, as the job gives it); returns (tracks columns, the tracker)."""
-    cfg = load_config().tracking
-    dets = _detections(store, match_id)
-    fr = store.read("frames", match_id).to_pydict()
-    rows = {int(f): (h, bool(u), sh) for f, h, u, sh in zip(fr["frame"], fr["homography"], fr["usable"], fr["shot"],
-                                                             strict=True)}
-    reader = VideoReader(clip_dir / "clip.mp4")
-    tracker = MatchTracker(cfg, fps=reader.info.fps, redetect=redetect)
-    empty = sv.Detections.empty()
-    empty.data["class_name"] = np.zeros(0, dtype=object)
-    for f, t, img in reader:
-        if f not in rows:
-            continue
-        h, usable, shot = rows[f]
-        H = np.asarray(h, float).reshape(3, 3) if usable and h is not None else None
-        tracker.update(frame=f, t=t, detections=dets.get(f, empty), homography=H, usable=usable, image=img,
+    fps, frames = stored_frames(clip_dir, store, match_id)
+    tracker = MatchTracker(load_config().tracking, fps=fps, redetect=redetect)
+    for f, t, img, det, H, usable, shot in frames:
+        tracker.update(frame=f, t=t, detections=det, homography=H, usable=usable, image=img,
                        shot=shot if shots else None)
     cols = tracker.finish()
     n = len(cols["frame"])
