@@ -213,7 +213,9 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     tracklets add :func:`skin_cost` (teammates share the kit, not the skin). Links are chosen by one minimum-cost
     assignment of ends to starts, so chains of several tracklets form at once; with ``stitch_rounds`` > 1 the
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
-    chosen again.
+    chosen again. With ``stitch_chain_pass`` the chains are then linked once more as wholes
+    (:func:`chain_tracklets`): their colours and skin tone, pooled over all their pieces, are surer than a short
+    piece's, and their appearance gate is ``stitch_chain_max_app``.
     """
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
     tracklets = [tr for tr in tracklets if tr.t_end - tr.t_start >= cfg.stitch_min_s]
@@ -229,7 +231,41 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
         if filled is None:
             break
         nxt = _assign_links(base, skin_cost(filled, cfg), cfg.stitch_new_cost)
-    return _chains(tracklets, nxt, mapping)
+    mapping = _chains(tracklets, nxt, mapping)
+    if cfg.stitch_chain_pass:  # the chains, with their pooled colours and skin, are linked once more
+        again = stitch(chain_tracklets(tracklets, mapping), replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0,
+                                                                    stitch_max_app=cfg.stitch_chain_max_app),
+                       drift, blind)
+        mapping = {tid: again.get(root, root) for tid, root in mapping.items()}
+    return mapping
+
+
+def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[Tracklet]:
+    """One tracklet per chain of ``mapping`` (track id -> chain id): its first piece's start, its last piece's
+    end, the shirt histogram of its pieces weighted by their durations, the skin tone pooled over their samples
+    and the majority role."""
+    groups: dict[int, list[Tracklet]] = {}
+    for tr in tracklets:
+        groups.setdefault(mapping.get(tr.track_id, tr.track_id), []).append(tr)
+    out = []
+    for root, trs in groups.items():
+        trs = sorted(trs, key=lambda tr: tr.t_start)
+        placed = [tr for tr in trs if np.isfinite(tr.xy_start).all()] or trs
+        a, b = placed[0], placed[-1]
+        apps = [(tr.app, tr.t_end - tr.t_start + 1e-3) for tr in trs if tr.app is not None]
+        app = None
+        if apps:
+            v = np.sum([x * w for x, w in apps], axis=0)
+            app = v / max(float(np.linalg.norm(v)), 1e-12)
+        skins = [(tr.skin, tr.skin_n) for tr in trs if tr.skin is not None and tr.skin_n > 0]
+        skin_n = sum(n for _, n in skins)
+        skin = np.sum([x * n for x, n in skins], axis=0) / skin_n if skins else None
+        roles: dict[str, float] = {}
+        for tr in trs:
+            roles[tr.role] = roles.get(tr.role, 0.0) + tr.t_end - tr.t_start
+        out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
+                            skin_n, a.v_start, b.v_end))
+    return out
 
 
 def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.ndarray, np.ndarray] | None,

@@ -205,3 +205,34 @@ def test_pieces_of_a_frame_or_two_are_left_out_of_the_linking():
     assert m[3] == 1 and m[2] == 2
     m0 = stitch([a, blip, b], replace(cfg, stitch_min_s=0.0))
     assert m0[2] == 1  # with every piece in, the blip joins the chain
+
+
+def test_chains_link_again_with_their_pooled_shirt_colours():
+    """A player's last piece before a gap caught a teammate's colours at a crossing: too far in colour from the
+    piece after the gap to be linked to it. His chain's colours, pooled over its long first piece, are near
+    enough, and the chain pass links them; the chain of a player in the other kit stays apart."""
+    def hist(*weights: float) -> np.ndarray:
+        return np.sqrt(np.asarray(weights, float)).astype(np.float32)
+
+    a1 = replace(_tracklet(1, 0.0, 4.0, (0, 0), (0, 0)), app=hist(1, 0, 0, 0))
+    a2 = replace(_tracklet(2, 4.2, 5.0, (0.5, 0), (0.5, 0)), app=hist(0.6, 0.4, 0, 0))  # spoilt by a crossing
+    b = replace(_tracklet(3, 6.0, 10.0, (1.0, 0), (1.0, 0)), app=hist(0.6, 0, 0.4, 0))
+    other = replace(_tracklet(4, 6.0, 10.0, (-1.0, 0), (-1.0, 0)), app=hist(0, 0, 0, 1))  # the other kit
+    cfg = OfflineConfig()
+    m0 = stitch([a1, a2, b, other], replace(cfg, stitch_chain_pass=False))
+    assert m0[2] == 1 and m0[3] == 3  # piece by piece: a2 -> b is refused by the colour gate
+    m = stitch([a1, a2, b, other], cfg)
+    assert m[2] == 1 and m[3] == 1 and m[4] == 4
+    assert stitch([a1, a2, b, other], replace(cfg, stitch_chain_max_app=0.4))[3] == 3  # a tight gate refuses it
+
+
+def test_chain_tracklets_pool_their_pieces():
+    from tracking.offline import chain_tracklets
+
+    a = replace(_tracklet(1, 0.0, 3.0, (0, 0), (5, 0), (60.0, 200.0), 30), v_start=np.array([1.0, 0.0]))
+    b = replace(_tracklet(2, 4.0, 5.0, (6, 0), (8, 1), (90.0, 170.0), 10), v_end=np.array([0.0, 2.0]))
+    (ch,) = chain_tracklets([a, b], {1: 1, 2: 1})
+    assert (ch.track_id, ch.t_start, ch.t_end) == (1, 0.0, 5.0)
+    assert np.allclose(ch.xy_start, [0, 0]) and np.allclose(ch.xy_end, [8, 1])
+    assert np.allclose(ch.v_start, [1, 0]) and np.allclose(ch.v_end, [0, 2])
+    assert np.allclose(ch.skin, [67.5, 192.5]) and ch.skin_n == 40
