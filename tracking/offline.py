@@ -169,20 +169,21 @@ def cut_shift(d: np.ndarray, ok: np.ndarray, radius: float, min_pairs: int, prio
     return c
 
 
-def skin_cost(tracklets: list[Tracklet], cfg: OfflineConfig) -> np.ndarray:
-    """Link cost (n, n) of the skin tones of tracklet pairs: ``stitch_w_skin`` times half the normalised squared
-    difference, capped at ``stitch_skin_cap``; the variance of a tracklet's mean is the per-sample variance over
-    its samples plus a floor (lighting). Pairs where either tone is unknown cost 0."""
+def skin_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Link cost of the skin tones of the tracklet pairs (``i[k]``, ``j[k]``): ``stitch_w_skin`` times half the
+    normalised squared difference, capped at ``stitch_skin_cap``; the variance of a tracklet's mean is the
+    per-sample variance over its samples plus a floor (lighting). Pairs where either tone is unknown cost 0."""
+    i, j = np.asarray(i, int), np.asarray(j, int)
+    if cfg.stitch_w_skin <= 0 or not len(i):
+        return np.zeros(len(i))
     n = len(tracklets)
-    if cfg.stitch_w_skin <= 0:
-        return np.zeros((n, n))
     sk = np.array([tr.skin if tr.skin is not None and tr.skin_n > 0 else np.full(2, np.nan) for tr in tracklets],
                   float).reshape(n, 2)
     cnt = np.array([max(tr.skin_n, 1) for tr in tracklets], float)
     sd2 = np.asarray(cfg.stitch_skin_std, float) ** 2
     fl2 = np.asarray(cfg.stitch_skin_floor, float) ** 2
-    var = sd2[None, None, :] * (1 / cnt[:, None, None] + 1 / cnt[None, :, None]) + fl2
-    r2 = ((sk[:, None, :] - sk[None, :, :]) ** 2 / var).sum(axis=2)
+    var = sd2[None, :] * (1 / cnt[i, None] + 1 / cnt[j, None]) + fl2
+    r2 = ((sk[i] - sk[j]) ** 2 / var).sum(axis=1)
     return np.where(np.isfinite(r2), cfg.stitch_w_skin * np.minimum(0.5 * r2, cfg.stitch_skin_cap), 0.0)
 
 
@@ -222,15 +223,15 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     n = len(tracklets)
     if n < 2:
         return mapping
-    base = _link_costs(tracklets, cfg, drift, blind)
-    nxt = _assign_links(base, skin_cost(tracklets, cfg), cfg.stitch_new_cost)
+    i, j, base = candidate_links(tracklets, cfg, drift, blind)
+    nxt = _assign_links(n, i, j, base + skin_cost(tracklets, cfg, i, j), cfg.stitch_new_cost)
     # a piece whose skin was never sampled would bridge two teammates: it takes the tone of the sampled piece before
     # it in its chain and the links are chosen again
     for _ in range(max(cfg.stitch_rounds - 1, 0)):
         filled = _inherit_skin(tracklets, nxt)
         if filled is None:
             break
-        nxt = _assign_links(base, skin_cost(filled, cfg), cfg.stitch_new_cost)
+        nxt = _assign_links(n, i, j, base + skin_cost(filled, cfg, i, j), cfg.stitch_new_cost)
     mapping = _chains(tracklets, nxt, mapping)
     if cfg.stitch_chain_pass:  # the chains, with their pooled colours and skin, are linked once more
         again = stitch(chain_tracklets(tracklets, mapping), replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0,
@@ -266,6 +267,37 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
         out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
                             skin_n, a.v_start, b.v_end))
     return out
+
+
+def candidate_links(tracklets: list[Tracklet], cfg: OfflineConfig,
+                    drift: tuple[np.ndarray, np.ndarray] | None = None,
+                    blind: tuple[np.ndarray, np.ndarray] | None = None,
+                    window_s: float = 60.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The possible links end ``i`` -> start ``j`` and their costs without the skin term (three arrays).
+
+    A whole match holds thousands of pieces, and a link spans at most ``stitch_max_gap_s``: the ends are taken a
+    window of ``window_s`` at a time, against the pieces from just before the window to the latest start any of its
+    ends may reach (with room for the cut-away shift estimates), so memory and time grow with the match's length,
+    not with its square. Each link's cost is the one :func:`_link_costs` gives over all the pieces at once."""
+    n = len(tracklets)
+    ts = np.array([tr.t_start for tr in tracklets], float)
+    te = np.array([tr.t_end for tr in tracklets], float)
+    empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    if n == 0:
+        return empty
+    margin = cfg.stitch_cut_window_s + 1.0
+    out = []
+    for k0 in np.arange(te.min(), te.max() + window_s, window_s):
+        own = np.flatnonzero((te >= k0) & (te < k0 + window_s))
+        if not len(own):
+            continue
+        sel = np.flatnonzero((te >= k0 - margin) & (ts <= k0 + window_s + cfg.stitch_max_gap_s + margin))
+        base = _link_costs([tracklets[k] for k in sel], cfg, drift, blind)[np.searchsorted(sel, own)]
+        bi, bj = np.nonzero(base < 1e6)
+        out.append((own[bi], sel[bj], base[bi, bj]))
+    if not out:
+        return empty
+    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
 
 
 def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.ndarray, np.ndarray] | None,
@@ -331,17 +363,26 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
         return np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
 
 
-def _assign_links(base: np.ndarray, extra: np.ndarray, tau: float) -> dict[int, int]:
-    """One minimum-cost assignment of ends to starts (``base`` 1e6 where impossible, plus ``extra``); returns
-    end index -> start index. Leaving an end (and a start) unlinked costs ``tau``: a link is made only where it is
-    cheaper, so two long, unlikely links never displace one likely link just to link more tracklets."""
-    n = len(base)
-    cost = np.where(base < 1e6, base + extra, 1e6)
-    big = np.full((n, n), 1e6)
-    np.fill_diagonal(big, 0.5 * tau)
-    aug = np.block([[cost, big], [big, np.zeros((n, n))]])
-    r, c = linear_sum_assignment(aug)
-    return {int(i): int(j) for i, j in zip(r, c, strict=True) if i < n and j < n and cost[i, j] < 1e6}
+def _assign_links(n: int, i: np.ndarray, j: np.ndarray, cost: np.ndarray, tau: float) -> dict[int, int]:
+    """One minimum-cost assignment of the ``n`` ends to the ``n`` starts over the possible links ``i[k]`` ->
+    ``j[k]`` costing ``cost[k]``; returns end index -> start index. Leaving an end (and a start) unlinked costs
+    ``tau``: a link is made only where it is cheaper, so two long, unlikely links never displace one likely link
+    just to link more tracklets.
+
+    Sparse: ends and starts each get a stand-in for "unlinked" (cost ``tau`` / 2), and the stand-ins of a linked
+    pair pair up with each other, so only the possible links are stored."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    if not len(i):
+        return {}
+    ar = np.arange(n)
+    rows = np.concatenate([i, ar, n + ar, n + j])  # ends, then the starts' stand-ins
+    cols = np.concatenate([j, n + ar, ar, n + i])  # starts, then the ends' stand-ins
+    # every full matching has 2n edges, so the +1 (no edge may weigh 0 in a sparse matrix) changes no choice
+    w = np.concatenate([cost, np.full(2 * n, 0.5 * tau), np.zeros(len(i))]) + 1.0
+    r, c = min_weight_full_bipartite_matching(csr_matrix((w, (rows, cols)), shape=(2 * n, 2 * n)))
+    return {int(a): int(b) for a, b in zip(r, c, strict=True) if a < n and b < n}
 
 
 def _inherit_skin(tracklets: list[Tracklet], nxt: dict[int, int]) -> list[Tracklet] | None:

@@ -236,3 +236,68 @@ def test_chain_tracklets_pool_their_pieces():
     assert np.allclose(ch.xy_start, [0, 0]) and np.allclose(ch.xy_end, [8, 1])
     assert np.allclose(ch.v_start, [1, 0]) and np.allclose(ch.v_end, [0, 2])
     assert np.allclose(ch.skin, [67.5, 192.5]) and ch.skin_n == 40
+
+
+def _random_tracklets(n: int, seconds: float, seed: int = 0) -> list[Tracklet]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        t0 = float(rng.uniform(0, seconds))
+        xy = rng.uniform([-50, -30], [50, 30])
+        app = np.sqrt(rng.dirichlet(np.ones(4) * 5)).astype(np.float32)
+        out.append(Tracklet(k + 1, t0, t0 + float(rng.exponential(3.0)) + 0.2, xy, xy + rng.normal(0, 2, 2), app,
+                            "player", np.array([80.0, 150.0]) + rng.normal(0, 20, 2), 10))
+    return out
+
+
+def test_links_found_window_by_window_are_those_of_the_whole_match():
+    """Ends taken a window at a time (with cut-aways whose common shift is estimated) give the same links and costs
+    as all pieces at once."""
+    from tracking.offline import _link_costs, candidate_links
+
+    trs = _random_tracklets(300, 240.0)
+    # a formation seen until a cut-away that starts right after a window's edge (0.2 + 4 x 30 = 120.2): two of its
+    # pieces end after the edge, too few to find the shift alone; all come back 3.5 s later, shifted alike
+    pos = _formation(np.random.default_rng(3))[:8]
+    trs.append(_tracklet(1000, 0.0, 0.2, (0, 0), (0, 0)))  # the first end: the windows' origin
+    for k, p in enumerate(pos):
+        t_end = 120.5 if k < 2 else 119.9
+        trs.append(_tracklet(1001 + k, t_end - 5.0, t_end, p, p))
+        trs.append(_tracklet(1101 + k, 124.05, 130.0, p + (6.0, 2.0), p + (6.0, 2.0)))
+    t = np.arange(0.0, 240.0, 0.04)
+    usable = ~(((t > 50) & (t < 53)) | ((t > 120.55) & (t < 124)))
+    blind = blind_series(t, usable)
+    cfg = OfflineConfig()
+    dense = _link_costs(trs, cfg, None, blind)
+    ends = [trs.index(tr) for tr in trs if 1001 <= tr.track_id <= 1008]
+    assert (dense[ends] < 1e6).sum() >= 8  # the shift across the cut-away is found: the formation links
+    di, dj = np.nonzero(dense < 1e6)
+    i, j, c = candidate_links(trs, cfg, None, blind, window_s=30.0)
+    order = np.lexsort((j, i))
+    assert len(i) == len(di) > 500
+    assert np.array_equal(i[order], di) and np.array_equal(j[order], dj)
+    assert np.allclose(c[order], dense[di, dj])
+
+
+def test_sparse_assignment_costs_what_the_dense_one_does():
+    from scipy.optimize import linear_sum_assignment
+
+    from tracking.offline import _assign_links, _link_costs, candidate_links
+
+    trs = _random_tracklets(150, 60.0, seed=1)
+    cfg = OfflineConfig()
+    tau = cfg.stitch_new_cost
+    i, j, c = candidate_links(trs, cfg)
+    nxt = _assign_links(len(trs), i, j, c, tau)
+    cost = dict(zip(zip(i.tolist(), j.tolist(), strict=True), c.tolist(), strict=True))
+    sparse_total = sum(cost[a, b] for a, b in nxt.items()) + tau * (len(trs) - len(nxt))
+    n = len(trs)
+    dense = _link_costs(trs, cfg, None, None)
+    big = np.full((n, n), 1e6)
+    np.fill_diagonal(big, 0.5 * tau)
+    r, k = linear_sum_assignment(np.block([[dense, big], [big, np.zeros((n, n))]]))
+    links = [(a, b) for a, b in zip(r, k, strict=True) if a < n and b < n and dense[a, b] < 1e6]
+    dense_total = sum(dense[a, b] for a, b in links) + tau * (n - len(links))
+    assert len(nxt) > 50
+    assert sparse_total == pytest.approx(dense_total, rel=1e-9)
+    assert len(set(nxt.values())) == len(nxt)  # each start taken once
