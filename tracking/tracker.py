@@ -91,6 +91,7 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         "seg_skin": ((2,), float, 0.0), "seg_skin_n": ((), np.int64, 0),
         # shirt samples in a row far from the track's appearance (a possible swap to another person)
         "odd_n": ((), np.int64, 0), "odd_t": ((), float, 0.0), "odd_app": ((d,), np.float32, 0.0),
+        "lab_ema": ((3,), float, np.nan), "odd_lab": ((3,), float, 0.0), "odd_lab_n": ((), np.int64, 0),
     }
 
 
@@ -480,7 +481,7 @@ class PlayerTracker:
             old = s["app"][rf]
             fresh = np.isnan(old[:, 0])
             if c.app_break_n > 0 and not new:
-                self._shirt_breaks(rf, f, old, fresh, ctx["t"])
+                self._shirt_breaks(rf, f, old, fresh, ctx["t"], ctx["lab"][j[fok]])
                 old = s["app"][rf]
             m = c.app_momentum
             a = _unit(m * np.where(fresh[:, None], 0.0, old) + (1 - m) * f)
@@ -500,7 +501,8 @@ class PlayerTracker:
             s["seg_skin"][r[kok]] += sk[kok]
             s["seg_skin_n"][r[kok]] += 1
 
-    def _shirt_breaks(self, rf: np.ndarray, f: np.ndarray, old: np.ndarray, fresh: np.ndarray, t: float) -> None:
+    def _shirt_breaks(self, rf: np.ndarray, f: np.ndarray, old: np.ndarray, fresh: np.ndarray, t: float,
+                      lab: np.ndarray | None = None) -> None:
         """Where ``app_break_n`` shirt samples in a row are farther than
         ``app_break`` from the appearance of a track with at least ``app_break_min_samples`` samples, their mean is
         too, and it is within ``app_break_match`` of another track's appearance (another kit seen elsewhere), the
@@ -511,6 +513,25 @@ class PlayerTracker:
         s = self.s
         dist = _row_distance(np.where(fresh[:, None], 0.0, old), f)
         odd = ~fresh & (dist > c.app_break) & (s["app_n"][rf] >= c.app_break_min_samples)
+        if c.lab_break > 0 and lab is not None:
+            # the histogram ignores brightness: a navy and a light blue kit share their hues. The mean colour (Lab,
+            # lightness weighted as for the teams) tells them apart
+            w = np.array([self.team_cfg.lab_l_weight, 1.0, 1.0])
+            ema = s["lab_ema"][rf]
+            lok = np.isfinite(lab).all(axis=1)
+            dl = np.linalg.norm((lab - ema) * w, axis=1)
+            odd_l = lok & np.isfinite(dl) & (dl > c.lab_break) & (s["app_n"][rf] >= c.app_break_min_samples)
+            odd |= odd_l
+            start = lok & ~np.isfinite(ema[:, 0])
+            upd = lok & ~odd_l & ~start
+            s["lab_ema"][rf[start]] = lab[start]
+            s["lab_ema"][rf[upd]] = c.app_momentum * ema[upd] + (1 - c.app_momentum) * lab[upd]
+            fl = odd & lok
+            first_l = fl & (s["odd_n"][rf] == 0)
+            s["odd_lab"][rf[first_l]] = 0.0
+            s["odd_lab_n"][rf[first_l]] = 0
+            s["odd_lab"][rf[fl]] += lab[fl]
+            s["odd_lab_n"][rf[fl]] += 1
         first = odd & (s["odd_n"][rf] == 0)
         s["odd_t"][rf[first]] = t
         s["odd_app"][rf[first]] = 0.0
@@ -530,6 +551,15 @@ class PlayerTracker:
         d[:, np.isnan(s["app"][:, 0]) | ~s["confirmed"]] = np.inf
         other = d.min(axis=1) if d.shape[1] else np.full(len(cand), np.inf)
         swap = (d_own > c.app_break) & (other <= c.app_break_match)
+        if c.lab_break > 0:
+            w = np.array([self.team_cfg.lab_l_weight, 1.0, 1.0])
+            ml = s["odd_lab"][cand] / np.maximum(s["odd_lab_n"][cand], 1)[:, None]
+            own = np.linalg.norm((ml - s["lab_ema"][cand]) * w, axis=1)
+            dl = np.linalg.norm((ml[:, None, :] - s["lab_ema"][None, :, :]) * w, axis=2)  # (B, T)
+            dl[np.arange(len(cand)), cand] = np.inf
+            dl[:, ~np.isfinite(s["lab_ema"][:, 0]) | ~s["confirmed"]] = np.inf
+            near = dl.min(axis=1) if dl.shape[1] else np.full(len(cand), np.inf)
+            swap |= (s["odd_lab_n"][cand] >= c.app_break_n) & (own > c.lab_break) & (near <= c.lab_break_match)
         brk = cand[swap]
         s["odd_n"][cand[~swap]] = 0
         if not len(brk):
@@ -537,6 +567,8 @@ class PlayerTracker:
         for i in brk:
             self.breaks.setdefault(int(s["id"][i]), []).append(float(s["odd_t"][i]))
         s["app"][brk] = _unit(s["odd_app"][brk])
+        if c.lab_break > 0:
+            s["lab_ema"][brk] = s["odd_lab"][brk] / np.maximum(s["odd_lab_n"][brk], 1)[:, None]
         s["odd_n"][brk] = 0
         for i in brk:
             self._close_segments(np.array([i]), float(s["odd_t"][i]))

@@ -131,14 +131,13 @@ def _frame_with_people(boxes: np.ndarray, colours: list[tuple[int, int, int]]) -
     return img
 
 
-def _swap_clip(cfg):
-    """Four players in a row (two kits); from frame 60 the second box shows the other kit. Returns (columns,
-    tracker)."""
+def _swap_clip(cfg, red: tuple[int, int, int] = (30, 30, 200), blue: tuple[int, int, int] = (200, 90, 30)):
+    """Four players in a row (two kits, ``red`` and ``blue``, BGR); from frame 60 the second box shows the other
+    kit. Returns (columns, tracker)."""
     import supervision as sv
 
     from tracking import MatchTracker
 
-    red, blue = (30, 30, 200), (200, 90, 30)
     tracker = MatchTracker(cfg, fps=25.0, app_every=1)
     xs = [60.0, 200.0, 340.0, 480.0]
     for f in range(120):
@@ -164,6 +163,24 @@ def test_a_track_that_passes_to_a_player_in_the_other_kit_is_cut():
     assert tracker.players.breaks and abs(next(iter(tracker.players.breaks.values()))[0] - 60 / 25.0) < 0.2
     # without the cut the track keeps one id through the change
     cols, _ = _swap_clip(TrackingConfig.from_dict({"player": {"app_break_n": 0}}))
+    second = (cols["x1"] > 190) & (cols["x1"] < 260)
+    assert len(np.unique(cols["track_id"][second])) == 1
+
+
+def test_a_swap_between_kits_of_one_hue_is_cut_by_their_lightness():
+    """Navy and a bright blue of the same hue and saturation fill the same histogram bins; their lightness tells
+    them apart, and the swap is cut."""
+    from tracking import TrackingConfig
+
+    navy, bright = (110, 40, 20), (235, 85, 42)
+    cols, tracker = _swap_clip(TrackingConfig(), navy, bright)
+    second = (cols["x1"] > 190) & (cols["x1"] < 260)
+    before = np.unique(cols["track_id"][second & (cols["frame"] < 58)])
+    after = np.unique(cols["track_id"][second & (cols["frame"] > 64)])
+    assert len(before) == 1 and len(after) == 1 and before[0] != after[0]
+    assert abs(next(iter(tracker.players.breaks.values()))[0] - 60 / 25.0) < 0.2
+    cols, tracker = _swap_clip(TrackingConfig.from_dict({"player": {"lab_break": 0.0}}), navy, bright)
+    assert not tracker.players.breaks  # the histograms alone see no change
     second = (cols["x1"] > 190) & (cols["x1"] < 260)
     assert len(np.unique(cols["track_id"][second])) == 1
 
