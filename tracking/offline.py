@@ -14,6 +14,8 @@ from filterpy.common import Q_discrete_white_noise
 from filterpy.kalman import KalmanFilter
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import savgol_filter
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from tracking.appearance import appearance_distance
 from tracking.config import BallConfig, OfflineConfig
@@ -371,9 +373,6 @@ def _assign_links(n: int, i: np.ndarray, j: np.ndarray, cost: np.ndarray, tau: f
 
     Sparse: ends and starts each get a stand-in for "unlinked" (cost ``tau`` / 2), and the stand-ins of a linked
     pair pair up with each other, so only the possible links are stored."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
     if not len(i):
         return {}
     ar = np.arange(n)

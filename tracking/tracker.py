@@ -31,6 +31,7 @@ from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
 from tracking.kalman import CV_POS, batch_predict_cv, batch_update_pos, mahalanobis_sq
 from tracking.projection import feet_to_pitch, pitch_to_image, pixel_scale
+from tracking.teams import colour_features
 
 PROV_DETECTED, PROV_PREDICTED, PROV_INTERPOLATED = 0, 1, 2
 PROVENANCE_NAMES = ("detected", "predicted", "interpolated")
@@ -516,10 +517,9 @@ class PlayerTracker:
         if c.lab_break > 0 and lab is not None:
             # the histogram ignores brightness: a navy and a light blue kit share their hues. The mean colour (Lab,
             # lightness weighted as for the teams) tells them apart
-            w = np.array([self.team_cfg.lab_l_weight, 1.0, 1.0])
             ema = s["lab_ema"][rf]
             lok = np.isfinite(lab).all(axis=1)
-            dl = np.linalg.norm((lab - ema) * w, axis=1)
+            dl = np.linalg.norm(colour_features(lab, self.team_cfg) - colour_features(ema, self.team_cfg), axis=1)
             odd_l = lok & np.isfinite(dl) & (dl > c.lab_break) & (s["app_n"][rf] >= c.app_break_min_samples)
             odd |= odd_l
             start = lok & ~np.isfinite(ema[:, 0])
@@ -552,10 +552,10 @@ class PlayerTracker:
         other = d.min(axis=1) if d.shape[1] else np.full(len(cand), np.inf)
         swap = (d_own > c.app_break) & (other <= c.app_break_match)
         if c.lab_break > 0:
-            w = np.array([self.team_cfg.lab_l_weight, 1.0, 1.0])
-            ml = s["odd_lab"][cand] / np.maximum(s["odd_lab_n"][cand], 1)[:, None]
-            own = np.linalg.norm((ml - s["lab_ema"][cand]) * w, axis=1)
-            dl = np.linalg.norm((ml[:, None, :] - s["lab_ema"][None, :, :]) * w, axis=2)  # (B, T)
+            ml = colour_features(s["odd_lab"][cand] / np.maximum(s["odd_lab_n"][cand], 1)[:, None], self.team_cfg)
+            emas = colour_features(s["lab_ema"], self.team_cfg)
+            own = np.linalg.norm(ml - emas[cand], axis=1)
+            dl = np.linalg.norm(ml[:, None, :] - emas[None, :, :], axis=2)  # (B, T)
             dl[np.arange(len(cand)), cand] = np.inf
             dl[:, ~np.isfinite(s["lab_ema"][:, 0]) | ~s["confirmed"]] = np.inf
             near = dl.min(axis=1) if dl.shape[1] else np.full(len(cand), np.inf)
