@@ -120,6 +120,7 @@ class OfflineConfig:
 
     split_gap_s: float = 0.5  # online tracks are cut where undetected longer than this, then stitched again
     stitch_max_gap_s: float = 30.0  # tracklets separated by at most this long may be stitched
+    stitch_overlap_s: float = 0.08  # a start may overlap the end it continues by this long (its rows there win)
     stitch_max_speed: float = 4.0  # m/s; required average speed across the gap must stay below this
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched

@@ -16,6 +16,7 @@ from tracking.offline import (
     fill_gaps,
     fill_positions,
     finish_ball,
+    relabel,
     smooth_tracks,
     split_tracks,
     stitch,
@@ -124,7 +125,7 @@ class MatchTracker:
         skins = {pid: (sg.skin, sg.skin_n) for pid, sg in segs.items() if sg is not None}
         mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins), cfg.offline, self.players.drift_series(),
                          blind_series(t_all, usable_all))
-        rows["track_id"] = np.array([mapping.get(int(i), int(i)) for i in rows["track_id"]], dtype=np.int64)
+        rows = relabel(rows, mapping)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))
         if cfg.offline.fill_positions:

@@ -194,7 +194,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
            blind: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
     """Join tracklets that continue each other (motion and appearance); returns track id -> stitched id.
 
-    A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s``, the
+    A tracklet's end may link to a later tracklet's start when the gap is at most ``stitch_max_gap_s`` (or the
+    start comes at most ``stitch_overlap_s`` before the end: a new track took the player over), the
     distance is reachable at ``stitch_max_speed`` (plus ``stitch_slack_m``), their appearance distance is at most
     ``stitch_max_app`` and their detector roles agree (referee or not; unless their appearance distance is below
     ``stitch_role_app``). ``drift`` (times (T,), positions (T, 2)) is the group
@@ -325,7 +326,12 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
     roles = np.array([tr.role == "referee" for tr in tracklets])
     same_role = roles[:, None] == roles[None, :]
     D = len(next((tr.app for tr in tracklets if tr.app is not None), []))
-    feasible = (gap > 0) & (gap <= cfg.stitch_max_gap_s)
+    # a start may come slightly before the end it continues (a new track picked the player up a frame before the
+    # old one let go), never before the earlier piece's start nor after its whole span
+    later = (ts[None, :] > ts[:, None]) & (te[None, :] > te[:, None])
+    feasible = (gap > -cfg.stitch_overlap_s - 1e-9) & later & (gap <= cfg.stitch_max_gap_s)
+    if cfg.stitch_overlap_s <= 0:
+        feasible &= gap > 0
     if D:
         apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
         ad = appearance_distance(apps, apps)
@@ -551,6 +557,31 @@ def smooth_tracks(rows: dict, fps: float, cfg: OfflineConfig) -> tuple[np.ndarra
             speed[s:e] = sp
             accel[s:e] = np.gradient(sp, dt)
     return xy_s, speed, accel
+
+
+def relabel(rows: dict, mapping: dict[int, int]) -> dict:
+    """Rows with each piece id replaced by its stitched id (``mapping``). Where two linked pieces overlap by a
+    frame or two (:attr:`OfflineConfig.stitch_overlap_s`), the rows of the piece that started later are kept."""
+    piece = rows["track_id"]
+    tid = np.array([mapping.get(int(i), int(i)) for i in piece], dtype=np.int64)
+    out = dict(rows, track_id=tid)
+    if not len(tid):
+        return out
+    t0 = _first_times(piece, rows["t"])
+    order = np.lexsort((-t0, rows["frame"], tid))
+    dup = np.r_[False, (tid[order][1:] == tid[order][:-1]) & (rows["frame"][order][1:] == rows["frame"][order][:-1])]
+    if not dup.any():
+        return out
+    keep = np.sort(order[~dup])
+    return {k: v[keep] for k, v in out.items()}
+
+
+def _first_times(ids: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """For each row, the first time of its id."""
+    u, inv = np.unique(ids, return_inverse=True)
+    first = np.full(len(u), np.inf)
+    np.minimum.at(first, inv, t)
+    return first[inv]
 
 
 def drop_short(rows: dict, min_detected: int) -> dict:

@@ -11,7 +11,7 @@ from cv.camera import Camera
 from pitchlens.synth.people import HAIR, PALETTE, SKIN, Kit, Look, draw_person
 from tracking.appearance import skin_tone
 from tracking.config import OfflineConfig, TeamConfig
-from tracking.offline import Tracklet, blind_series, blind_stretches, cut_shift, stitch
+from tracking.offline import Tracklet, blind_series, blind_stretches, cut_shift, relabel, stitch
 
 
 def _formation(rng: np.random.Generator) -> np.ndarray:
@@ -222,6 +222,28 @@ def test_pieces_of_a_frame_or_two_are_left_out_of_the_linking():
     assert m[3] == 1 and m[2] == 2
     m0 = stitch([a, blip, b], replace(cfg, stitch_min_s=0.0))
     assert m0[2] == 1  # with every piece in, the blip joins the chain
+
+
+def test_a_piece_that_starts_a_frame_before_the_last_one_ends_continues_it():
+    """A new online track picks a player up one frame before the old one lets him go: the two pieces overlap by a
+    frame and are linked, and the overlapping frame keeps one row, the later piece's. A piece that overlaps for
+    longer is someone else (two people seen at once) and a piece never continues one that started after it."""
+    a = _tracklet(1, 0.0, 5.0, (0, 0), (0.2, 0))
+    b = _tracklet(2, 4.96, 9.0, (0.3, 0), (3, 0))
+    other = _tracklet(3, 4.0, 9.0, (0.4, 0), (5, 0))
+    cfg = OfflineConfig()
+    m = stitch([a, b], cfg)
+    assert m[2] == 1
+    assert stitch([a, b], replace(cfg, stitch_overlap_s=0.0))[2] == 2
+    assert stitch([a, other], cfg)[3] == 3
+    short = _tracklet(4, 4.94, 4.98, (0.2, 0), (0.2, 0))  # within a's span: it never continues a
+    assert stitch([a, short], replace(cfg, stitch_min_s=0.0))[4] == 4
+    frames = np.array([123, 124, 125, 124, 125, 126])
+    rows = {"frame": frames, "t": frames * 0.04, "track_id": np.array([1, 1, 1, 2, 2, 2]),
+            "xy": np.arange(12, dtype=float).reshape(6, 2)}
+    out = relabel(rows, m)
+    assert out["track_id"].tolist() == [1, 1, 1, 1] and out["frame"].tolist() == [123, 124, 125, 126]
+    assert out["xy"][1:3, 0].tolist() == [6.0, 8.0]  # frames 124 and 125 from the later piece
 
 
 def test_chains_link_again_with_their_pooled_shirt_colours():
