@@ -41,7 +41,7 @@ class PlayerConfig:
     app_break_match: float = 0.25  # ... their mean that close to another track's: a swap (cut there; n 0 = off) ...
     lab_break: float = 15.0  # ... or mean shirt colours farther than this (Lab, lightness weighted) ... (0 = off)
     lab_break_match: float = 10.0  # ... whose mean is this close to another track's: also a swap
-    app_break_min_samples: int = 20  # ... of a track with at least this many shirt samples
+    app_break_min_samples: int = 8  # ... of a track with at least this many shirt samples
     max_cost: float = 2.0  # pairs above this total cost are never matched
     min_iou_image: float = 0.2  # image-space association (no homography): minimum IoU to match
     low_max_cost: float = 1.2  # second stage (low-confidence detections): maximum cost, motion terms only

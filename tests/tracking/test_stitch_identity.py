@@ -131,9 +131,10 @@ def _frame_with_people(boxes: np.ndarray, colours: list[tuple[int, int, int]]) -
     return img
 
 
-def _swap_clip(cfg, red: tuple[int, int, int] = (30, 30, 200), blue: tuple[int, int, int] = (200, 90, 30)):
-    """Four players in a row (two kits, ``red`` and ``blue``, BGR); from frame 60 the second box shows the other
-    kit. Returns (columns, tracker)."""
+def _swap_clip(cfg, red: tuple[int, int, int] = (30, 30, 200), blue: tuple[int, int, int] = (200, 90, 30),
+               at: int = 60):
+    """Four players in a row (two kits, ``red`` and ``blue``, BGR); from frame ``at`` the second box shows the
+    other kit. Returns (columns, tracker)."""
     import supervision as sv
 
     from tracking import MatchTracker
@@ -142,7 +143,7 @@ def _swap_clip(cfg, red: tuple[int, int, int] = (30, 30, 200), blue: tuple[int, 
     xs = [60.0, 200.0, 340.0, 480.0]
     for f in range(120):
         boxes = np.array([[x + 0.3 * f, 120.0, x + 0.3 * f + 30, 200.0] for x in xs])
-        colours = [red, red if f < 60 else blue, blue, blue]
+        colours = [red, red if f < at else blue, blue, blue]
         det = sv.Detections(xyxy=boxes, confidence=np.full(4, 0.9), class_id=np.zeros(4, int))
         det.data["class_name"] = np.array(["player"] * 4, dtype=object)
         tracker.update(frame=f, t=f / 25.0, detections=det, image=_frame_with_people(boxes, colours))
@@ -165,6 +166,21 @@ def test_a_track_that_passes_to_a_player_in_the_other_kit_is_cut():
     cols, _ = _swap_clip(TrackingConfig.from_dict({"player": {"app_break_n": 0}}))
     second = (cols["x1"] > 190) & (cols["x1"] < 260)
     assert len(np.unique(cols["track_id"][second])) == 1
+
+
+def test_a_swap_soon_after_a_track_starts_is_cut():
+    """The swap comes half a second after the players appear: a dozen shirt samples are enough to see it."""
+    from tracking import TrackingConfig
+
+    cols, tracker = _swap_clip(TrackingConfig(), at=14)
+    second = (cols["x1"] > 190) & (cols["x1"] < 260)
+    before = np.unique(cols["track_id"][second & (cols["frame"] < 12)])
+    after = np.unique(cols["track_id"][second & (cols["frame"] > 18)])
+    assert len(before) == 1 and len(after) == 1 and before[0] != after[0]
+    assert abs(next(iter(tracker.players.breaks.values()))[0] - 14 / 25.0) < 0.2
+    # a track must have that many samples before its shirt is judged: with 20 the cut comes frames too late
+    _, tracker = _swap_clip(TrackingConfig.from_dict({"player": {"app_break_min_samples": 20}}), at=14)
+    assert all(t > 18 / 25.0 for ts in tracker.players.breaks.values() for t in ts)
 
 
 def test_a_swap_between_kits_of_one_hue_is_cut_by_their_lightness():
