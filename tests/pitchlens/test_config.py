@@ -20,6 +20,14 @@ def test_defaults_load_and_every_default_key_is_documented():
             assert "#" in s, f"undocumented key in default.yaml: {s}"
 
 
+def test_default_yaml_tracking_section_is_the_tracking_defaults():
+    """The typed constructors are the config: default.yaml's ``tracking`` section must say what they say, so a
+    default changed in one place and not the other fails here."""
+    from tracking.config import TrackingConfig
+
+    assert load_config().tracking == TrackingConfig()
+
+
 def test_user_file_merges_over_defaults(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("detector:\n  imgsz: 640\n")
