@@ -42,6 +42,9 @@ class PlayerConfig:
     lab_break: float = 15.0  # ... or mean shirt colours farther than this (Lab, lightness weighted) ... (0 = off)
     lab_break_match: float = 10.0  # ... whose mean is this close to another track's: also a swap
     app_break_min_samples: int = 8  # ... of a track with at least this many shirt samples
+    team_break: float = 5.0  # a swap to the other team: cumulative evidence (nats) of samples for it (0 = off) ...
+    team_break_drift: float = 0.25  # ... less this much per sample (the test's drift) ...
+    team_model_every_s: float = 2.0  # ... against the two kits' colours, refitted this often from the tracks
     max_cost: float = 2.0  # pairs above this total cost are never matched
     min_iou_image: float = 0.2  # image-space association (no homography): minimum IoU to match
     low_max_cost: float = 1.2  # second stage (low-confidence detections): maximum cost, motion terms only

@@ -65,7 +65,8 @@ def cluster_two(colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40, iters: int = 10,
-               accept: Callable[[np.ndarray], bool] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               accept: Callable[[np.ndarray], bool] | None = None, init: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two colour clusters that ignore outliers (referees, goalkeepers, badly cropped tracks).
 
     Trimmed weighted 2-means: a point farther than ``trim`` from both centres costs ``trim**2`` and does not move
@@ -73,7 +74,8 @@ def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40, i
     so the split depends neither on the input order nor on which team wears which colour, and a single far
     colour (a referee) cannot take a cluster of its own. ``accept(labels)`` (optional) vetoes splits: the split of
     least cost that it accepts wins, the least cost of all when it accepts none. Returns (labels (N,) in {0, 1},
-    distances to the nearest centre (N,), centres (2, D)).
+    distances to the nearest centre (N,), centres (2, D)). ``init`` (2, D): one run from these centres instead of
+    the search (a refit from the last fit).
     """
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -84,29 +86,29 @@ def robust_two(x: np.ndarray, w: np.ndarray, trim: float, max_seeds: int = 40, i
     seeds = np.argsort(-w, kind="stable")[:max_seeds]
     runs: list[tuple[float, int, np.ndarray]] = []
     t2 = trim * trim
-    for a in range(len(seeds)):
-        for b in range(a + 1, len(seeds)):
-            c = np.vstack([x[seeds[a]], x[seeds[b]]])
-            if np.allclose(c[0], c[1]):
-                continue
-            for _ in range(iters):
-                d2 = ((x[:, None] - c[None]) ** 2).sum(axis=2)
-                lab = np.argmin(d2, axis=1)
-                inl = d2[np.arange(n), lab] <= t2
-                newc = c.copy()
-                for k in (0, 1):
-                    m = inl & (lab == k)
-                    if m.any():
-                        newc[k] = np.average(x[m], axis=0, weights=w[m])
-                if np.allclose(newc, c):
-                    break
-                c = newc
+    starts = ([np.asarray(init, float)] if init is not None else
+              [np.vstack([x[seeds[a]], x[seeds[b]]]) for a in range(len(seeds)) for b in range(a + 1, len(seeds))])
+    for c in starts:
+        if np.allclose(c[0], c[1]):
+            continue
+        for _ in range(iters):
             d2 = ((x[:, None] - c[None]) ** 2).sum(axis=2)
             lab = np.argmin(d2, axis=1)
-            dmin = d2[np.arange(n), lab]
-            if (lab == 0).sum() == 0 or (lab == 1).sum() == 0:
-                continue
-            runs.append((float((w * np.minimum(dmin, t2)).sum()), len(runs), c))
+            inl = d2[np.arange(n), lab] <= t2
+            newc = c.copy()
+            for k in (0, 1):
+                m = inl & (lab == k)
+                if m.any():
+                    newc[k] = np.average(x[m], axis=0, weights=w[m])
+            if np.allclose(newc, c):
+                break
+            c = newc
+        d2 = ((x[:, None] - c[None]) ** 2).sum(axis=2)
+        lab = np.argmin(d2, axis=1)
+        dmin = d2[np.arange(n), lab]
+        if (lab == 0).sum() == 0 or (lab == 1).sum() == 0:
+            continue
+        runs.append((float((w * np.minimum(dmin, t2)).sum()), len(runs), c))
     if not runs:
         lab, c = cluster_two(x)
         return lab, np.linalg.norm(x - c[lab], axis=1), c

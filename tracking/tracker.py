@@ -31,7 +31,7 @@ from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
 from tracking.kalman import CV_POS, batch_predict_cv, batch_update_pos, mahalanobis_sq
 from tracking.projection import feet_to_pitch, pitch_to_image, pixel_scale
-from tracking.teams import colour_features
+from tracking.teams import colour_features, robust_two
 
 PROV_DETECTED, PROV_PREDICTED, PROV_INTERPOLATED = 0, 1, 2
 PROVENANCE_NAMES = ("detected", "predicted", "interpolated")
@@ -93,6 +93,8 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         # shirt samples in a row far from the track's appearance (a possible swap to another person)
         "odd_n": ((), np.int64, 0), "odd_t": ((), float, 0.0), "odd_app": ((d,), np.float32, 0.0),
         "lab_ema": ((3,), float, np.nan), "odd_lab": ((3,), float, 0.0), "odd_lab_n": ((), np.int64, 0),
+        # evidence that the samples come from the other team's kit (CUSUM) and when it started to gather
+        "lab_sq": ((3,), float, 0.0), "tm_s": ((), float, 0.0), "tm_t": ((), float, 0.0),
     }
 
 
@@ -149,6 +151,8 @@ class PlayerTracker:
                                          self._spec.items()}
         self.dead: list[Track] = []
         self.breaks: dict[int, list[float]] = {}  # track id -> times where its shirt changed (see _apply)
+        self._kits: tuple[np.ndarray, np.ndarray] | None = None  # the two kits' colours and per-sample spread
+        self._kits_t = -np.inf
         self._next_id = 1
         self._t_prev: float | None = None
         self._n_updates = 0
@@ -483,6 +487,8 @@ class PlayerTracker:
             fresh = np.isnan(old[:, 0])
             if c.app_break_n > 0 and not new:
                 self._shirt_breaks(rf, f, old, fresh, ctx["t"], ctx["lab"][j[fok]])
+                if c.team_break > 0:
+                    self._team_breaks(rf, f, ctx["t"], ctx["lab"][j[fok]])
                 old = s["app"][rf]
             m = c.app_momentum
             a = _unit(m * np.where(fresh[:, None], 0.0, old) + (1 - m) * f)
@@ -493,6 +499,7 @@ class PlayerTracker:
             lab = ctx["lab"][j[fok]]
             lok = np.isfinite(lab).all(axis=1)
             s["lab_sum"][rf[lok]] += lab[lok]
+            s["lab_sq"][rf[lok]] += lab[lok] ** 2
             s["lab_n"][rf[lok]] += 1
             s["seg_lab"][rf[lok]] += lab[lok]
             s["seg_lab_n"][rf[lok]] += 1
@@ -572,6 +579,78 @@ class PlayerTracker:
         s["odd_n"][brk] = 0
         for i in brk:
             self._close_segments(np.array([i]), float(s["odd_t"][i]))
+
+    def _fit_kits(self, t: float) -> None:
+        """Refit (every ``team_model_every_s``) the two kits' colours from the confirmed tracks' mean shirt colours
+        (:func:`~tracking.teams.robust_two`, referees and goalkeepers trimmed) and the spread of one sample about
+        its track's mean (pooled over the tracks, per axis)."""
+        c, tc, s = self.cfg, self.team_cfg, self.s
+        if t - self._kits_t < c.team_model_every_s:
+            return
+        self._kits_t = t
+        n = s["lab_n"].astype(float)
+        ok = s["confirmed"] & (n >= c.app_break_min_samples)
+        if ok.sum() < 6:
+            return
+        mean = s["lab_sum"][ok] / n[ok, None]
+        x = colour_features(mean, tc)
+        w, trim = np.minimum(n[ok], tc.weight_cap), tc.outlier_min_lab * tc.outlier_factor
+        k = max(3, len(x) // 4)
+
+        def worn(lab: np.ndarray) -> bool:  # both kits worn by several tracks (a referee is no kit of his own)
+            return min((lab == 0).sum(), (lab == 1).sum()) >= k
+
+        lab = None
+        if self._kits is not None:  # refit from the last fit; search again only when that fails
+            lab, _, centres = robust_two(x, w, trim, init=self._kits[0])
+        if lab is None or not worn(lab):
+            _, _, centres = robust_two(x, w, trim, max_seeds=12, accept=worn)
+        within = np.maximum(s["lab_sq"][ok] - n[ok, None] * mean**2, 0.0).sum(axis=0) / max((n[ok] - 1).sum(), 1)
+        sd = np.sqrt(within) * np.array([tc.lab_l_weight, 1.0, 1.0])
+        self._kits = (centres, np.maximum(sd, 1.0))
+
+    def _team_breaks(self, rf: np.ndarray, f: np.ndarray, t: float, lab: np.ndarray) -> None:
+        """A swap at a crossing between two kits close in colour (navy and light blue): each shirt sample of a
+        track whose running segment is of one team adds the log-likelihood ratio of the other kit against its own
+        (Gaussian, the per-sample spread of :meth:`_fit_kits`; at most a quarter of ``team_break``), less
+        ``team_break_drift``; the sum, floored at zero
+        (a CUSUM), passing ``team_break`` means the track has passed to a player of the other team since the sum
+        last left zero: it is cut there, like a swap :meth:`_shirt_breaks` sees."""
+        c, s = self.cfg, self.s
+        self._fit_kits(t)
+        if self._kits is None:
+            return
+        centres, sd = self._kits
+        n = s["seg_lab_n"][rf]
+        ok = np.isfinite(lab).all(axis=1) & (n >= c.app_break_min_samples)
+        if not ok.any():
+            return
+        rows, x = rf[ok], colour_features(lab[ok], self.team_cfg)
+        seg = colour_features(s["seg_lab"][rows] / n[ok, None], self.team_cfg)
+        dseg = np.linalg.norm(seg[:, None, :] - centres[None], axis=2)  # (B, 2)
+        own = np.argmin(dseg, axis=1)
+        player = dseg[np.arange(len(rows)), own] <= self.team_cfg.outlier_min_lab * self.team_cfg.outlier_factor
+        z2 = (((x[:, None, :] - centres[None]) / sd) ** 2).sum(axis=2)  # (B, 2)
+        # one sample says at most a quarter of what a cut needs: a shirt half hidden at a crossing is no swap
+        cap = c.team_break / 4
+        llr = np.clip(0.5 * (z2[np.arange(len(rows)), own] - z2[np.arange(len(rows)), 1 - own]), -cap, cap)
+        prev = s["tm_s"][rows]
+        cur = np.where(player, np.maximum(prev + llr - c.team_break_drift, 0.0), 0.0)
+        rising = (prev <= 0) & (cur > 0)
+        s["tm_t"][rows[rising]] = t
+        s["tm_s"][rows] = cur
+        brk = rows[cur > c.team_break]
+        if not len(brk):
+            return
+        fb = f[ok][cur > c.team_break]
+        for i in brk:
+            self.breaks.setdefault(int(s["id"][i]), []).append(float(s["tm_t"][i]))
+        s["app"][brk] = fb
+        s["lab_ema"][brk] = lab[ok][cur > c.team_break]
+        s["tm_s"][brk] = 0.0
+        s["odd_n"][brk] = 0
+        for i in brk:
+            self._close_segments(np.array([i]), float(s["tm_t"][i]))
 
     def _segment(self, i: int) -> Segment:
         """The running segment of track row ``i``."""

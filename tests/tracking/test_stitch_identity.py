@@ -201,6 +201,38 @@ def test_a_swap_between_kits_of_one_hue_is_cut_by_their_lightness():
     assert len(np.unique(cols["track_id"][second])) == 1
 
 
+def test_a_swap_between_two_close_kits_is_cut_by_the_team_evidence():
+    """Two kits one shade apart: the histograms are the same and the mean colours 4 apart, below the Lab check.
+    Four players wear each; from frame 60 one track's box shows the other kit. Each of its samples is likelier
+    under the other team's colours than under its own, and the track is cut where that evidence began."""
+    import supervision as sv
+
+    from tracking import MatchTracker, TrackingConfig
+
+    a, b = (110, 40, 20), (120, 40, 20)
+
+    def run(cfg):
+        tracker = MatchTracker(cfg, fps=25.0, app_every=1)
+        xs = [40.0, 180.0, 320.0, 460.0]
+        for f in range(120):
+            boxes = np.array([[x + 0.3 * f, y, x + 0.3 * f + 30, y + 70] for y in (60.0, 220.0) for x in xs])
+            colours = [a, a if f < 60 else b, a, a, b, b, b, b]
+            det = sv.Detections(xyxy=boxes, confidence=np.full(8, 0.9), class_id=np.zeros(8, int))
+            det.data["class_name"] = np.array(["player"] * 8, dtype=object)
+            tracker.update(frame=f, t=f / 25.0, detections=det, image=_frame_with_people(boxes, colours))
+        return tracker.finish(), tracker
+
+    cols, tracker = run(TrackingConfig())
+    assert len(tracker.players.breaks) == 1
+    assert abs(next(iter(tracker.players.breaks.values()))[0] - 60 / 25.0) < 0.1
+    second = (cols["x1"] > 170) & (cols["x1"] < 240) & (cols["y1"] < 100)
+    before = np.unique(cols["track_id"][second & (cols["frame"] < 58)])
+    after = np.unique(cols["track_id"][second & (cols["frame"] > 70)])
+    assert len(before) == 1 and len(after) == 1 and before[0] != after[0]
+    _, tracker = run(TrackingConfig.from_dict({"player": {"team_break": 0.0}}))
+    assert not tracker.players.breaks  # the shirt checks alone see nothing
+
+
 def test_tracklet_velocities_come_from_their_first_and_last_rows():
     from tracking.offline import DETECTED, tracklets_from_rows
 
