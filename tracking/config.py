@@ -150,6 +150,7 @@ class OfflineConfig:
     stitch_skin_cap: float = 12.0  # ... and the largest cost it adds
     stitch_chain_pass: bool = True  # the chains are linked once more as wholes (pooled colours and skin) ...
     stitch_chain_max_app: float = 0.6  # ... with this appearance gate (pooled colours are surer than a piece's)
+    stitch_insert: bool = True  # a chain that fits in a gap of another chain (after both passes) is put in it
     stitch_rounds: int = 2  # assignments made; after each, unsampled pieces take their chain's skin tone
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     fill_positions: bool = True  # also interpolate positions missing for want of a usable homography (same limit)

@@ -241,6 +241,68 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
                                                                     stitch_max_app=cfg.stitch_chain_max_app),
                        drift, blind)
         mapping = {tid: again.get(root, root) for tid, root in mapping.items()}
+        if cfg.stitch_insert:
+            chain_cfg = replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0, stitch_max_app=cfg.stitch_chain_max_app)
+            mapping = insert_chains(tracklets, mapping, chain_cfg, drift, blind)
+    return mapping
+
+
+def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: OfflineConfig,
+                  drift: tuple[np.ndarray, np.ndarray] | None = None,
+                  blind: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
+    """Put chains that lie wholly inside a gap of another chain into that gap; returns the new ``mapping``.
+
+    End-to-start links never join a chain to one that starts before it and ends after it: a player seen, lost,
+    seen briefly at the edge of the picture, lost again and seen for good becomes a long chain and a short one in
+    its gap. A chain ``Y`` inside the gap between pieces ``a`` and ``b`` of chain ``X`` is put there when the links
+    ``a`` -> ``Y`` and ``Y`` -> ``b`` (pooled colours and skin of ``X`` and ``Y``, the gates of ``cfg``) cost less
+    than ``a`` -> ``b`` plus leaving ``Y``'s two ends unlinked (``stitch_new_cost``), the criterion of the
+    assignment. Gaps across a cut-away of at least ``stitch_cut_min_s`` are left alone (their links need the
+    people's common shift). Best gains first; each gap takes one chain."""
+    mapping = dict(mapping)
+    groups: dict[int, list[Tracklet]] = {}
+    for tr in tracklets:
+        groups.setdefault(mapping.get(tr.track_id, tr.track_id), []).append(tr)
+    whole = {tr.track_id: tr for tr in chain_tracklets(tracklets, mapping)}
+    cuts = blind_stretches(blind, cfg.stitch_cut_min_s) if blind is not None else []
+    gaps = []  # (root, a, b)
+    for root, trs in groups.items():
+        trs.sort(key=lambda tr: tr.t_start)
+        for a, b in zip(trs, trs[1:]):
+            if b.t_start - a.t_end <= 0 or any(a.t_end < c1 and b.t_start > c0 for c0, c1 in cuts):
+                continue
+            gaps.append((root, a, b))
+    if not gaps:
+        return mapping
+    ga = np.array([a.t_end for _, a, _ in gaps])
+    gb = np.array([b.t_start for _, _, b in gaps])
+    cand = []
+    for root_y, y in whole.items():
+        for k in np.flatnonzero((ga < y.t_start) & (gb > y.t_end)):
+            root_x, a, b = gaps[k]
+            if root_x == root_y:
+                continue
+            x = whole[root_x]
+            ends = [replace(a, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role), y,
+                    replace(b, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role)]
+            c = _link_costs(ends, cfg, drift, blind)
+            ii, jj = np.array([0, 1, 0]), np.array([1, 2, 2])
+            c = c[ii, jj] + skin_cost(ends, cfg, ii, jj)
+            if c[0] >= 1e6 or c[1] >= 1e6:
+                continue
+            gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_new_cost - c[0] - c[1]
+            if gain > 0:
+                cand.append((gain, root_y, k))
+    used_y: set[int] = set()
+    used_gap: set[int] = set()
+    for _, root_y, k in sorted(cand, key=lambda g: -g[0]):
+        if root_y in used_y or k in used_gap or gaps[k][0] in used_y:
+            continue
+        used_y.add(root_y)
+        used_gap.add(k)
+        for tid, root in mapping.items():
+            if root == root_y:
+                mapping[tid] = gaps[k][0]
     return mapping
 
 

@@ -313,6 +313,28 @@ def test_chains_link_again_with_their_pooled_shirt_colours():
     assert stitch([a1, a2, b, other], replace(cfg, stitch_chain_max_app=0.4))[3] == 3  # a tight gate refuses it
 
 
+def test_a_chain_inside_another_chains_gap_is_put_in_it():
+    """A player is seen, lost at the edge of the picture, seen for a moment with his colours half spoilt (too far
+    from his first piece for a link of its own), lost again and seen for good. The first and the last pieces
+    link over the gap; the short piece, wholly inside it, cannot take an end-to-start link from that chain, and
+    is put in the gap. A piece of another kit in the same gap is not."""
+    from tracking.offline import insert_chains
+
+    def piece(tid, t0, t1, x0, x1, app):
+        return Tracklet(tid, t0, t1, np.array([x0, 0.0]), np.array([x1, 0.0]), np.asarray(app, float), "player")
+
+    a = piece(1, 0.0, 5.0, 0.0, 5.0, [1.0, 0.0, 0.0, 0.0])
+    mid = piece(2, 6.0, 6.6, 6.0, 6.5, [0.7, 0.714, 0.0, 0.0])  # 0.55 from his kit: over the piece gate
+    b = piece(3, 8.0, 14.0, 8.0, 14.0, [1.0, 0.0, 0.0, 0.0])
+    cfg = OfflineConfig()
+    m = stitch([a, mid, b], cfg)
+    assert m[3] == 1 and m[2] == 1
+    m0 = stitch([a, mid, b], replace(cfg, stitch_insert=False))
+    assert m0[3] == 1 and m0[2] == 2
+    other = piece(4, 6.0, 6.6, 6.0, 6.5, [0.0, 0.0, 1.0, 0.0])
+    assert insert_chains([a, other, b], {1: 1, 3: 1, 4: 4}, cfg)[4] == 4
+
+
 def test_chain_tracklets_pool_their_pieces():
     from tracking.offline import chain_tracklets
 
