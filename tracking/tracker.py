@@ -610,12 +610,13 @@ class PlayerTracker:
         self._kits = (centres, np.maximum(sd, 1.0))
 
     def _team_breaks(self, rf: np.ndarray, f: np.ndarray, t: float, lab: np.ndarray) -> None:
-        """A swap at a crossing between two kits close in colour (navy and light blue): each shirt sample of a
-        track whose running segment is of one team adds the log-likelihood ratio of the other kit against its own
-        (Gaussian, the per-sample spread of :meth:`_fit_kits`; at most a quarter of ``team_break``), less
-        ``team_break_drift``; the sum, floored at zero
-        (a CUSUM), passing ``team_break`` means the track has passed to a player of the other team since the sum
-        last left zero: it is cut there, like a swap :meth:`_shirt_breaks` sees."""
+        """A swap at a crossing between two kits close in colour (navy and light blue).
+
+        Each shirt sample of a track whose running segment is of one team adds the log-likelihood ratio of the
+        other kit against its own (Gaussian, the per-sample spread of :meth:`_fit_kits`; at most a quarter of
+        ``team_break``), less ``team_break_drift``. The sum, floored at zero (a CUSUM), passing ``team_break``
+        means the track has passed to a player of the other team since the sum last left zero: it is cut there,
+        like a swap :meth:`_shirt_breaks` sees."""
         c, s = self.cfg, self.s
         self._fit_kits(t)
         if self._kits is None:
