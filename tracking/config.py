@@ -106,6 +106,7 @@ class TeamConfig:
     outlier_min_lab: float = 6.0  # floor of that spread (scaled Lab units)
     colour_std_min: float = 3.0  # floor of a team's per-axis colour std (scaled Lab units)
     outlier_z: float = 3.5  # colour outlier: normalised distance (per-axis team MAD spread) to its team above this
+    outlier_z_voted: float = 3.0  # ... or above this for a track the detector votes mostly referee / goalkeeper
     outlier_min_samples: int = 5  # tracks with fewer colour samples join the nearest team, never an outlier
     lab_l_weight: float = 0.3  # weight of Lab lightness against a/b in the colour distance (shadows change L)
     weight_cap: float = 50.0  # a track's weight in the clustering: its colour samples, capped at this

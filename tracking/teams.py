@@ -194,7 +194,10 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
                 ctr[i] = np.median(x[others], axis=0)
                 sig[i] = np.maximum(1.4826 * np.median(np.abs(x[others] - ctr[i]), axis=0), cfg.colour_std_min)
     z = np.linalg.norm((x - ctr) / sig, axis=1)
-    dist = np.where((z > cfg.outlier_z) & ~few, np.inf, np.where(few, np.minimum(dist, thr), dist))
+    # two weak cues agreeing: the detector's majority says official or goalkeeper, and the colour is off the team
+    voted = np.array([roles[tr.track_id] != "player" for tr in coloured])
+    zmax = np.where(voted, cfg.outlier_z_voted, cfg.outlier_z)
+    dist = np.where((z > zmax) & ~few, np.inf, np.where(few, np.minimum(dist, thr), dist))
     cluster_of: dict[int, int] = {}
     outliers: list[int] = []
     for i, tr in enumerate(coloured):

@@ -33,9 +33,10 @@ class _Scene:
         self.tracks.append(TrackSummary(tid, np.asarray(lab, float), samples, votes, x))
         self.rows.append((t, np.full(len(t), x), np.full(len(t), y), np.full(len(t), tid)))
 
-    def assign(self, with_y: bool = True) -> tuple[dict[int, str], dict[int, str | None]]:
+    def assign(self, with_y: bool = True, cfg: TeamConfig | None = None
+               ) -> tuple[dict[int, str], dict[int, str | None]]:
         rows_t, rows_x, rows_y, rows_id = (np.concatenate([r[i] for r in self.rows]) for i in range(4))
-        return assign_roles_teams(self.tracks, TeamConfig(), rows_t, rows_x, rows_id.astype(np.int64),
+        return assign_roles_teams(self.tracks, cfg or TeamConfig(), rows_t, rows_x, rows_id.astype(np.int64),
                                   rows_y=rows_y if with_y else None)
 
 
@@ -133,3 +134,20 @@ def test_robust_two_refits_from_given_centres():
     lab_warm, _, c_warm = robust_two(x, w, 15.0, init=c_full + 3.0)
     assert (lab_full[:10] != lab_full[10:20]).all() and (lab_warm == lab_full).all()
     assert np.allclose(c_warm, c_full)
+
+
+def test_referee_near_a_teams_kit_is_kept_when_the_detector_mostly_says_so():
+    """The referee's grey sits close to a team's white-and-grey kit: about three of that team's spreads off it,
+    short of a colour outlier on its own. The detector calls him referee on 60 % of his boxes, short of being
+    believed on its own. The two cues together make him the referee; a player the detector mislabels as often,
+    whose colour is his team's, stays a player."""
+    from dataclasses import replace
+
+    s = _Scene()
+    s.add(50, np.asarray(TEAM_A) + (0.0, 0.0, 9.5), {"player": 40.0, "referee": 60.0}, 0.0, 5.0, samples=100)
+    s.add(51, np.asarray(TEAM_A) + (2.0, 0.5, 0.5), {"player": 40.0, "referee": 60.0}, -10.0, 8.0, samples=100)
+    roles, _ = s.assign()
+    assert roles[50] == "referee" and roles[51] == "player"
+    assert all(roles[i] == "player" for i in range(1, 21))
+    roles, _ = s.assign(cfg=replace(TeamConfig(), outlier_z_voted=3.5))
+    assert roles[50] == "player"  # either cue alone is not enough
