@@ -29,7 +29,7 @@ class CalibrationConfig:
     max_camera_gap: float = 40.0
     max_camera_shift: float = 10.0
     init_retry: int = 2
-    max_retry_wait: int = 50
+    max_retry_wait: int = 12
     fit_every: int = 0  # frames between full camera fits after rejected searches (doubling); 0: never (default:
     # on a cut-away clip it let wrong cameras through the acceptance checks)
     person_min_conf: float = 0.3  # boxes below this detector confidence are not masked as people

@@ -20,12 +20,15 @@ def test_defaults_load_and_every_default_key_is_documented():
             assert "#" in s, f"undocumented key in default.yaml: {s}"
 
 
-def test_default_yaml_tracking_section_is_the_tracking_defaults():
-    """The typed constructors are the config: default.yaml's ``tracking`` section must say what they say, so a
-    default changed in one place and not the other fails here."""
+def test_default_yaml_tracking_and_calibration_sections_are_their_defaults():
+    """The typed constructors are the config: default.yaml's ``tracking`` and ``calibration`` sections must say
+    what they say, so a default changed in one place and not the other fails here."""
+    from cv.calibration import CalibrationConfig
     from tracking.config import TrackingConfig
 
-    assert load_config().tracking == TrackingConfig()
+    cfg = load_config()
+    assert cfg.tracking == TrackingConfig()
+    assert cfg.calibration == CalibrationConfig()
 
 
 def test_user_file_merges_over_defaults(tmp_path):
