@@ -237,12 +237,10 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
         nxt = _assign_links(n, i, j, base + skin_cost(filled, cfg, i, j), cfg.stitch_new_cost)
     mapping = _chains(tracklets, nxt, mapping)
     if cfg.stitch_chain_pass:  # the chains, with their pooled colours and skin, are linked once more
-        again = stitch(chain_tracklets(tracklets, mapping), replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0,
-                                                                    stitch_max_app=cfg.stitch_chain_max_app),
-                       drift, blind)
+        chain_cfg = replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0, stitch_max_app=cfg.stitch_chain_max_app)
+        again = stitch(chain_tracklets(tracklets, mapping), chain_cfg, drift, blind)
         mapping = {tid: again.get(root, root) for tid, root in mapping.items()}
         if cfg.stitch_insert:
-            chain_cfg = replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0, stitch_max_app=cfg.stitch_chain_max_app)
             mapping = insert_chains(tracklets, mapping, chain_cfg, drift, blind)
     return mapping
 
@@ -259,7 +257,6 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
     than ``a`` -> ``b`` plus leaving ``Y``'s two ends unlinked (``stitch_new_cost``), the criterion of the
     assignment. Gaps across a cut-away of at least ``stitch_cut_min_s`` are left alone (their links need the
     people's common shift). Best gains first; each gap takes one chain."""
-    mapping = dict(mapping)
     groups: dict[int, list[Tracklet]] = {}
     for tr in tracklets:
         groups.setdefault(mapping.get(tr.track_id, tr.track_id), []).append(tr)
@@ -293,17 +290,14 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
             gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_new_cost - c[0] - c[1]
             if gain > 0:
                 cand.append((gain, root_y, k))
-    used_y: set[int] = set()
+    moved: dict[int, int] = {}  # chain Y -> chain X it is put into
     used_gap: set[int] = set()
     for _, root_y, k in sorted(cand, key=lambda g: -g[0]):
-        if root_y in used_y or k in used_gap or gaps[k][0] in used_y:
+        if root_y in moved or k in used_gap or gaps[k][0] in moved:
             continue
-        used_y.add(root_y)
+        moved[root_y] = gaps[k][0]
         used_gap.add(k)
-        for tid, root in mapping.items():
-            if root == root_y:
-                mapping[tid] = gaps[k][0]
-    return mapping
+    return {tid: moved.get(root, root) for tid, root in mapping.items()}
 
 
 def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[Tracklet]:
@@ -391,9 +385,8 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
     # a start may come slightly before the end it continues (a new track picked the player up a frame before the
     # old one let go), never before the earlier piece's start nor after its whole span
     later = (ts[None, :] > ts[:, None]) & (te[None, :] > te[:, None])
-    feasible = (gap > -cfg.stitch_overlap_s - 1e-9) & later & (gap <= cfg.stitch_max_gap_s)
-    if cfg.stitch_overlap_s <= 0:
-        feasible &= gap > 0
+    min_gap = -cfg.stitch_overlap_s - 1e-9 if cfg.stitch_overlap_s > 0 else 0.0
+    feasible = (gap > min_gap) & later & (gap <= cfg.stitch_max_gap_s)
     if D:
         apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
         ad = appearance_distance(apps, apps)
@@ -625,25 +618,20 @@ def relabel(rows: dict, mapping: dict[int, int]) -> dict:
     """Rows with each piece id replaced by its stitched id (``mapping``). Where two linked pieces overlap by a
     frame or two (:attr:`OfflineConfig.stitch_overlap_s`), the rows of the piece that started later are kept."""
     piece = rows["track_id"]
-    tid = np.array([mapping.get(int(i), int(i)) for i in piece], dtype=np.int64)
+    ids, inv = np.unique(piece, return_inverse=True)
+    tid = np.array([mapping.get(int(i), int(i)) for i in ids], dtype=np.int64)[inv]
     out = dict(rows, track_id=tid)
     if not len(tid):
         return out
-    t0 = _first_times(piece, rows["t"])
+    first = np.full(len(ids), np.inf)
+    np.minimum.at(first, inv, rows["t"])
+    t0 = first[inv]  # each row's piece start
     order = np.lexsort((-t0, rows["frame"], tid))
     dup = np.r_[False, (tid[order][1:] == tid[order][:-1]) & (rows["frame"][order][1:] == rows["frame"][order][:-1])]
     if not dup.any():
         return out
     keep = np.sort(order[~dup])
     return {k: v[keep] for k, v in out.items()}
-
-
-def _first_times(ids: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """For each row, the first time of its id."""
-    u, inv = np.unique(ids, return_inverse=True)
-    first = np.full(len(u), np.inf)
-    np.minimum.at(first, inv, t)
-    return first[inv]
 
 
 def drop_short(rows: dict, min_detected: int) -> dict:

@@ -520,14 +520,15 @@ class PlayerTracker:
         c = self.cfg
         s = self.s
         dist = _row_distance(np.where(fresh[:, None], 0.0, old), f)
-        odd = ~fresh & (dist > c.app_break) & (s["app_n"][rf] >= c.app_break_min_samples)
+        judged = s["app_n"][rf] >= c.app_break_min_samples
+        odd = ~fresh & (dist > c.app_break) & judged
         if c.lab_break > 0 and lab is not None:
             # the histogram ignores brightness: a navy and a light blue kit share their hues. The mean colour (Lab,
             # lightness weighted as for the teams) tells them apart
             ema = s["lab_ema"][rf]
             lok = np.isfinite(lab).all(axis=1)
             dl = np.linalg.norm(colour_features(lab, self.team_cfg) - colour_features(ema, self.team_cfg), axis=1)
-            odd_l = lok & np.isfinite(dl) & (dl > c.lab_break) & (s["app_n"][rf] >= c.app_break_min_samples)
+            odd_l = lok & np.isfinite(dl) & (dl > c.lab_break) & judged
             odd |= odd_l
             start = lok & ~np.isfinite(ema[:, 0])
             upd = lok & ~odd_l & ~start
@@ -571,14 +572,21 @@ class PlayerTracker:
         s["odd_n"][cand[~swap]] = 0
         if not len(brk):
             return
-        for i in brk:
-            self.breaks.setdefault(int(s["id"][i]), []).append(float(s["odd_t"][i]))
-        s["app"][brk] = _unit(s["odd_app"][brk])
-        if c.lab_break > 0:
-            s["lab_ema"][brk] = s["odd_lab"][brk] / np.maximum(s["odd_lab_n"][brk], 1)[:, None]
-        s["odd_n"][brk] = 0
-        for i in brk:
-            self._close_segments(np.array([i]), float(s["odd_t"][i]))
+        lab_new = s["odd_lab"][brk] / np.maximum(s["odd_lab_n"][brk], 1)[:, None] if c.lab_break > 0 else None
+        self._cut(brk, s["odd_t"][brk], _unit(s["odd_app"][brk]), lab_new)
+
+    def _cut(self, rows: np.ndarray, times: np.ndarray, app: np.ndarray, lab: np.ndarray | None) -> None:
+        """Track rows ``rows`` passed to another person at ``times``: the times are kept in ``self.breaks`` (the
+        offline pass cuts the tracks there), the tracks take the new person's appearance ``app`` (and mean colour
+        ``lab`` when given) and their running segments restart there."""
+        s = self.s
+        for i, t in zip(rows, times, strict=True):
+            self.breaks.setdefault(int(s["id"][i]), []).append(float(t))
+            self._close_segments(np.array([i]), float(t))
+        s["app"][rows] = app
+        if lab is not None:
+            s["lab_ema"][rows] = lab
+        s["odd_n"][rows] = 0
 
     def _fit_kits(self, t: float) -> None:
         """Refit (every ``team_model_every_s``) the two kits' colours from the confirmed tracks' mean shirt colours
@@ -640,18 +648,10 @@ class PlayerTracker:
         rising = (prev <= 0) & (cur > 0)
         s["tm_t"][rows[rising]] = t
         s["tm_s"][rows] = cur
-        brk = rows[cur > c.team_break]
-        if not len(brk):
-            return
-        fb = f[ok][cur > c.team_break]
-        for i in brk:
-            self.breaks.setdefault(int(s["id"][i]), []).append(float(s["tm_t"][i]))
-        s["app"][brk] = fb
-        s["lab_ema"][brk] = lab[ok][cur > c.team_break]
-        s["tm_s"][brk] = 0.0
-        s["odd_n"][brk] = 0
-        for i in brk:
-            self._close_segments(np.array([i]), float(s["tm_t"][i]))
+        cut = cur > c.team_break
+        if cut.any():
+            s["tm_s"][rows[cut]] = 0.0
+            self._cut(rows[cut], s["tm_t"][rows[cut]], f[ok][cut], lab[ok][cut])
 
     def _segment(self, i: int) -> Segment:
         """The running segment of track row ``i``."""

@@ -56,14 +56,23 @@ def test_fallback_never_calibrates_a_frame_without_a_pitch_and_backs_off():
     img = _not_a_pitch(1)
     cal = build_calibrator(CalibrationConfig(fit_every=10))
     off = build_calibrator(CalibrationConfig(fit_every=0))
-    usable = []
+    usable, searches, fits = [], [], []
     for i in range(60):
+        n_search, n_fit = cal.search_fails, cal.fit_fails
         res = cal.update(img, frame=i, t=i / 25)
         assert res.shot == "main"  # grass and lines: the camera is looked for
         usable.append(res.usable)
         usable.append(off.update(img, frame=i, t=i / 25).usable)
+        if cal.search_fails > n_search:
+            searches.append(i)
+        if cal.fit_fails > n_fit:
+            fits.append(i)
     assert not any(usable)
     # the fit ran (its searches were rejected), but backed off: at frames 0, 21 and 45 at most (waits 10, 20, 40)
     assert 1 <= cal.fit_fails <= 3, cal.fit_fails
+    # each fit followed a rejected search on its frame, never sooner than the doubling wait after the last one
+    assert fits[0] == searches[0] == 0 and set(fits) <= set(searches), (fits, searches)
+    assert all(b - a >= 10 * 2**k for k, (a, b) in enumerate(zip(fits, fits[1:]))), fits
+    assert len(fits) < len(searches), (fits, searches)
     # fit_every 0: the same searches were made and rejected, and no full fit followed any of them
     assert off.search_fails == cal.search_fails >= 1 and off.fit_fails == 0, (off.search_fails, cal.search_fails)
