@@ -85,6 +85,8 @@ class Detector:
         class_map: dict[str, str] | None = None,
         settings: DetectorSettings | None = None,
     ) -> None:
+        import torchvision  # noqa: F401  ultralytics' NMS runs torchvision's kernel only once torchvision is imported
+
         self.settings = settings or DetectorSettings()
         self.profile = profile
         self.weights = weights

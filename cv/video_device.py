@@ -80,7 +80,7 @@ class DeviceVideoReader(VideoReader):
                  stride: int = 1) -> None:
         super().__init__(path, start=start, end=end, stride=stride, backend="pyav")
         self.device = device
-        self.hardware = False  # whether frames were decoded by the hardware decoder
+        self.hardware = False  # whether frames came from the hardware decoder (NVDEC), set while decoding
 
     def _open(self):
         import av
@@ -132,7 +132,8 @@ class DeviceVideoReader(VideoReader):
                     self.last_t = t
                     if i % self.stride:
                         continue
-                    y, u, v, fmt = _planes(frame, dev)
+                    y, u, v, fmt, hardware = _planes(frame, dev)
+                    self.hardware = self.hardware or hardware
                     buf.append((i, t, y, u, v))
                     if len(buf) == size:
                         yield _device_batch(buf, fmt)
@@ -148,12 +149,15 @@ def _planes(frame, dev):
     import torch
 
     name = frame.format.name
-    if name == "cuda":  # hardware frame: its software layout is NV12 (or P010 for 10-bit)
+    hardware = name == "cuda"
+    if hardware:  # hardware frame: its software layout is NV12 (or P010 for 10-bit)
         name = frame.sw_format.name if getattr(frame, "sw_format", None) else "nv12"
     if name not in ("yuv420p", "yuvj420p", "nv12"):
         frame = frame.reformat(format="yuv420p")
         name = "yuv420p"
-    planes = [torch.from_dlpack(p) for p in frame.planes]
+    # The capsule is asked for without a stream: PyAV refuses the stream torch would pass for CUDA planes. NVDEC
+    # writes on the legacy default stream, which torch's own default stream waits for.
+    planes = [torch.from_dlpack(p.__dlpack__()) for p in frame.planes]
     planes = [p if p.device == dev else p.to(dev, non_blocking=True) for p in planes]
     h, w = frame.height, frame.width
     if name == "nv12":
@@ -163,7 +167,7 @@ def _planes(frame, dev):
         y, u, v = planes[0][:h, :w], planes[1][: h // 2, : w // 2], planes[2][: h // 2, : w // 2]
     standard = "bt709" if int(frame.colorspace) == 1 else "bt601"  # unspecified: FFmpeg's default, BT.601
     full = int(frame.color_range) == 2 or name == "yuvj420p"
-    return y, u, v, (standard, full)
+    return y, u, v, (standard, full), hardware
 
 
 def _device_batch(buf, fmt) -> DeviceBatch:

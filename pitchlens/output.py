@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pitchlens.errors import InputError
+from pitchlens.schema import for_parquet
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -34,7 +35,7 @@ def write_result(table: pa.Table, fmt: str = "table", out: str | None = None, co
     if fmt == "parquet":
         if not out:
             raise InputError("--format parquet: needs --out FILE")
-        _write_bytes(out, lambda p: pq.write_table(table, p))
+        _write_bytes(out, lambda p: pq.write_table(for_parquet(table), p))
         return
     if fmt == "csv":
         buf = io.BytesIO()

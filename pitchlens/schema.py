@@ -285,6 +285,19 @@ def conform(table: pa.Table | dict, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def for_parquet(table: pa.Table) -> pa.Table:
+    """``table`` with fixed-size list columns as plain lists, for writing to Parquet.
+
+    Parquet stores both as lists, but pyarrow before 26 can neither write a null fixed-size list (a frame
+    without a homography) nor read one back. :func:`conform` casts the plain lists back on reading.
+    """
+    fields = [pa.field(f.name, pa.list_(f.type.value_type), f.nullable, f.metadata)
+              if pa.types.is_fixed_size_list(f.type) else f for f in table.schema]
+    if all(f is g for f, g in zip(fields, table.schema, strict=True)):
+        return table
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
 def empty(schema: pa.Schema) -> pa.Table:
     """An empty table of ``schema``."""
     return schema.empty_table()

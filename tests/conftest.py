@@ -12,6 +12,19 @@ SHARED = ROOT.parent / "shared" / "data"
 DEMO_WEIGHTS = ROOT / "weights" / "pitchlens-demo.pt"
 
 
+def _devices() -> list[str]:
+    """Devices the device-path tests run on: the CPU always, the first CUDA GPU as well where there is one."""
+    try:
+        import torch
+
+        return ["cpu"] + (["cuda:0"] if torch.cuda.is_available() else [])
+    except ImportError:  # pragma: no cover
+        return ["cpu"]
+
+
+DEVICES = _devices()
+
+
 def shared_data(*parts: str) -> Path:
     """A path under ../shared/data, skipping the test when it is absent."""
     p = SHARED.joinpath(*parts)

@@ -24,7 +24,7 @@ def calibrate(
     from cv.calibration.overlay import draw_pitch
     from cv.video import VideoReader, write_video
     from pitchlens.errors import InputError
-    from pitchlens.schema import FRAMES, conform
+    from pitchlens.schema import FRAMES, conform, for_parquet
 
     if store is None and out is None:
         raise InputError("calibrate: give --store DIR or --out FILE.parquet")
@@ -47,7 +47,7 @@ def calibrate(
     table = conform({k: [r[k] for r in rows] for k in FRAMES.names}, FRAMES)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, out)
+        pq.write_table(for_parquet(table), out)
     if store is not None:
         from pitchlens.store import Store
 

@@ -8,6 +8,7 @@ import torch
 
 from cv.detect import CLASSES, Detector, DetectorSettings, load_yolo, resolve_weights
 from cv.errors import WeightsError
+from tests.conftest import DEVICES, ROOT
 
 
 def test_detector_returns_role_labelled_detections(yolo_weights):
@@ -83,14 +84,19 @@ def _synthetic_frames(n: int = 2):
     return np.stack(frames)
 
 
-def test_batched_torch_path_matches_ultralytics_predict(yolo_weights):
-    """The device-side batched pre/post-processing finds the boxes ultralytics' predict finds."""
+@pytest.mark.parametrize("device", DEVICES)
+def test_batched_torch_path_matches_ultralytics_predict(yolo_weights, device):
+    """The device-side batched pre/post-processing finds the boxes ultralytics' predict finds (fp16 on a GPU)."""
     imgs = _synthetic_frames(2)
-    s = DetectorSettings(imgsz=640, conf=0.25, device="cpu")
+    s = DetectorSettings(imgsz=640, conf=0.25, device=device)
     fast = Detector(str(yolo_weights), "demo", settings=DetectorSettings(**{**s.__dict__, "backend": "torch"}))
     slow = Detector(str(yolo_weights), "demo", settings=DetectorSettings(**{**s.__dict__, "backend": "ultralytics"}))
     assert fast.backend == "torch" and slow.backend == "ultralytics"
     a, b = fast(imgs), slow(imgs)
+    if device != "cpu":  # frames already on the GPU (as NVDEC gives them) give the same boxes as host frames
+        on_device = fast(torch.from_numpy(imgs).to(device))
+        assert [len(d) for d in on_device] == [len(d) for d in a]
+        assert all(np.abs(x.xyxy - y.xyxy).max(initial=0) < 1.0 for x, y in zip(on_device, a, strict=True))
     import supervision as sv
 
     for da, db in zip(a, b, strict=False):
@@ -102,16 +108,16 @@ def test_batched_torch_path_matches_ultralytics_predict(yolo_weights):
         assert abs(len(da) - len(db)) <= max(2, 0.1 * len(db))
 
 
-def test_letterbox_matches_ultralytics(yolo_weights):
-    import torch
+@pytest.mark.parametrize("device", DEVICES)
+def test_letterbox_matches_ultralytics(yolo_weights, device):
     from ultralytics.data.augment import LetterBox
 
-    det = Detector(str(yolo_weights), "demo", settings=DetectorSettings(device="cpu", backend="torch"))
+    det = Detector(str(yolo_weights), "demo", settings=DetectorSettings(device=device, backend="torch"))
     img = _synthetic_frames(1)[0]
     ref = LetterBox(640, auto=True, stride=32)(image=img)
-    x = torch.from_numpy(img[None]).permute(0, 3, 1, 2).float() / 255
+    x = torch.from_numpy(img[None]).to(device).permute(0, 3, 1, 2).float() / 255
     ours, r, pad = det._fast.letterbox(x, 640)
-    ours = (ours[0].permute(1, 2, 0).numpy() * 255)
+    ours = (ours[0].permute(1, 2, 0).cpu().numpy() * 255)
     assert ours.shape == ref.shape
     assert np.abs(ours - ref.astype(np.float32)).mean() < 2.0
 
@@ -142,3 +148,15 @@ def test_crop_redetector_finds_the_ball_in_crop_pixels(yolo_weights):
             d = np.hypot(0.5 * (best[0] + best[2]) + x0 - cx, 0.5 * (best[1] + best[3]) + y0 - cy)
             found += d < 4.0
     assert tried >= 4 and found >= 0.75 * tried, (found, tried)
+
+
+def test_detector_brings_torchvision_nms(yolo_weights):
+    """ultralytics' NMS uses torchvision's kernel only when torchvision is imported, else a slow pure-torch loop."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from cv.detect import Detector, DetectorSettings; "
+            f"Detector({str(yolo_weights)!r}, 'demo', settings=DetectorSettings(device='cpu')); "
+            "print('torchvision' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"

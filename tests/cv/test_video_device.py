@@ -1,18 +1,21 @@
-"""Decoding into device tensors (DLPack planes, batched YUV->BGR); here on the CPU device."""
+"""Decoding into device tensors (DLPack planes, batched YUV->BGR), on the CPU and on a CUDA GPU where there is one."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from cv.video import VideoReader
 from cv.video_device import DeviceVideoReader, yuv_to_bgr
-from tests.conftest import make_clip
+from tests.conftest import DEVICES, make_clip
 
 
-def test_device_batches_match_the_cpu_decoder(tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_batches_match_the_cpu_decoder(tmp_path, device):
     clip = make_clip(tmp_path / "c.mp4", n=20, size=(320, 192))
     ref = list(VideoReader(clip))
-    batches = list(DeviceVideoReader(clip, device="cpu").device_batches(8))
+    batches = list(DeviceVideoReader(clip, device=device).device_batches(8))
+    assert all(str(b.images.device) == device for b in batches)
     assert [len(b) for b in batches] == [8, 8, 4]
     frames = np.concatenate([b.frames for b in batches])
     assert frames.tolist() == [i for i, _, _ in ref]
@@ -22,9 +25,10 @@ def test_device_batches_match_the_cpu_decoder(tmp_path):
     assert diff.mean() < 2.5 and np.percentile(diff, 99) < 40
 
 
-def test_device_reader_range_and_stride(tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_reader_range_and_stride(tmp_path, device):
     clip = make_clip(tmp_path / "c.mp4", n=30)
-    r = DeviceVideoReader(clip, device="cpu", start=0.4, end=0.8, stride=2)
+    r = DeviceVideoReader(clip, device=device, start=0.4, end=0.8, stride=2)
     frames = np.concatenate([b.frames for b in r.device_batches(4)])
     assert frames.tolist() == [10, 12, 14, 16, 18]
 

@@ -9,11 +9,12 @@ import sys
 import time
 
 import pyarrow.compute as pc
+import pytest
 
 from pitchlens.config import load_config
 from pitchlens.job import default_match_id, process_video
 from pitchlens.store import Store
-from tests.conftest import make_clip
+from tests.conftest import DEVICES, make_clip
 
 
 def _cfg(weights, **job):
@@ -79,10 +80,11 @@ def test_killed_job_resumes_without_redetecting(tmp_path, yolo_weights):
     assert (pc.max(pc.abs(pc.subtract(a.column("x1"), b.column("x1")))).as_py() or 0.0) < 0.5
 
 
-def test_device_backend_gives_the_same_match(tmp_path, small_clip, yolo_weights):
-    """Decoding into device tensors (here the CPU device) feeds the same pipeline to the same result."""
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_backend_gives_the_same_match(tmp_path, small_clip, yolo_weights, device):
+    """Decoding into device tensors (NVDEC on a GPU) feeds the same pipeline to the same result."""
     base = _cfg(yolo_weights)
-    dev = load_config(overrides={"detector": {"profile": "demo", "weights": str(yolo_weights), "device": "cpu",
+    dev = load_config(overrides={"detector": {"profile": "demo", "weights": str(yolo_weights), "device": device,
                                               "imgsz": 320, "conf": 0.01},
                                  "video": {"batch_size": 4, "backend": "device"}})
     a = process_video(small_clip, base, store=tmp_path / "a", match_id="m")

@@ -35,8 +35,8 @@ def _sample(schema: pa.Schema, match_id: str, n: int = 3) -> pa.Table:
             cols[f.name] = [i % 2 == 0 for i in range(n)]
         elif pa.types.is_timestamp(t):
             cols[f.name] = [dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)] * n
-        elif pa.types.is_fixed_size_list(t):
-            cols[f.name] = [[float(i)] * t.list_size for i in range(n)]
+        elif pa.types.is_fixed_size_list(t):  # a null in between where allowed (a frame without a homography)
+            cols[f.name] = [None if i == 1 and f.nullable else [float(i)] * t.list_size for i in range(n)]
         else:
             raise AssertionError(f"no sample for {f}")
     return conform(cols, schema)
@@ -52,6 +52,8 @@ def test_every_schema_round_trips(tmp_path, name):
     assert back.to_pylist() == data.to_pylist()
     files = list((tmp_path / "s" / name / "match_id=m1").glob("*.parquet"))
     assert len(files) == 1 and pq.read_schema(files[0]).names == TABLES[name].names
+    # fixed-size lists are stored as plain lists: pyarrow before 26 cannot read null fixed-size lists back
+    assert not any(pa.types.is_fixed_size_list(f.type) for f in pq.read_schema(files[0]))
 
 
 def test_schema_version_recorded_and_checked(tmp_path):
