@@ -131,8 +131,10 @@ def main() -> None:
     a = ap.parse_args()
     src = Path(a.store)
     dst = Path(a.copy)
-    if not dst.exists():
-        shutil.copytree(src, dst)
+    if dst.resolve() == src.resolve():
+        raise SystemExit("--copy must differ from --store")
+    shutil.rmtree(dst, ignore_errors=True)  # a copy left by an earlier run may hold another store's frames
+    shutil.copytree(src, dst)
     store, out_store = Store(src), Store(dst)
     hook = None
     if a.redetect:

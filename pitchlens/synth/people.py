@@ -7,7 +7,7 @@ Each figure is also painted into an identity image, from which visible boxes and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -73,16 +73,36 @@ def _kit(rng: np.random.Generator, avoid: list, grass: np.ndarray) -> Kit:
     pattern = str(rng.choice(["plain"] * 5 + ["stripes", "hoops", "sleeves"]))
     shorts = shirt if rng.random() < 0.35 else _pick(rng, [shirt], ["white", "black", "navy", "red", "blue"], 60)
     socks = shorts if rng.random() < 0.5 else shirt
-    num = (30, 30, 30) if np.mean(shirt) > 140 else (240, 240, 240)
-    return Kit(shirt, second, shorts, socks, num, pattern)
+    return Kit(shirt, second, shorts, socks, _number_colour(shirt), pattern)
+
+
+def _number_colour(shirt: tuple) -> tuple[int, int, int]:
+    return (30, 30, 30) if np.mean(shirt) > 140 else (240, 240, 240)
+
+
+def _clear_of_outfield(gk: Kit, home: Kit, away: Kit, grass: np.ndarray, others: tuple = (),
+                       min_d: float = 75) -> Kit:
+    """A goalkeeper's kit whose shirt stands clear of both outfield shirts (Law 4), drawing nothing from the rng.
+
+    When no palette colour is far enough from everything a kit avoids, :func:`_pick` falls back to any colour, which
+    can be an outfield shirt itself; that shirt is swapped for the palette colour farthest from both, the grass and
+    ``others`` (the other goalkeeper's shirt).
+    """
+    outfield = [home.shirt, away.shirt]
+    if min(_dist(gk.shirt, c) for c in outfield) >= min_d:
+        return gk
+    avoid = outfield + [tuple(grass), *others]
+    shirt = max(PALETTE.values(), key=lambda c: min(_dist(c, a) for a in avoid))
+    return replace(gk, shirt=shirt, number=_number_colour(shirt))
 
 
 def sample_kits(rng: np.random.Generator, grass_bgr: np.ndarray) -> dict[str, Kit]:
     """Home, away, both goalkeepers and the referee, each distinct from the others and from the grass."""
     home = _kit(rng, [], grass_bgr)
     away = _kit(rng, [home.shirt], grass_bgr)
-    gk_h = _kit(rng, [home.shirt, away.shirt], grass_bgr)
-    gk_a = _kit(rng, [home.shirt, away.shirt, gk_h.shirt], grass_bgr)
+    gk_h = _clear_of_outfield(_kit(rng, [home.shirt, away.shirt], grass_bgr), home, away, grass_bgr)
+    gk_a = _clear_of_outfield(_kit(rng, [home.shirt, away.shirt, gk_h.shirt], grass_bgr), home, away, grass_bgr,
+                              (gk_h.shirt,))
     ref_c = _pick(rng, [home.shirt, away.shirt, gk_h.shirt, gk_a.shirt, tuple(grass_bgr)],
                   ["black", "yellow", "lime", "pink", "grey", "red", "blue", "orange"], 90)
     ref = Kit(ref_c, ref_c, (25, 25, 25), (25, 25, 25), (240, 240, 240), "plain")
