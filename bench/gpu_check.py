@@ -12,7 +12,8 @@ CUDA GPU:
   for the demo model and for a yolov8m-sized network (untrained, class biases set so that it finds no boxes:
   the speed of a real yolov8m minus its NMS work on real boxes);
 - NVDEC decoding and detection in one loop, one after the other and overlapped (decoder in a thread);
-- the whole ``process_video`` job (demo model) with the device backend and with CPU decoding.
+- the whole ``process_video`` job (demo model) with the device backend and with CPU decoding, with decoding and
+  detection run ahead in a thread (``video.prefetch`` 2) and inline (0).
 
 Every step writes its figures to ``OUTDIR/gpu.json`` as soon as it ends, so a run cut short keeps them.
 """
@@ -133,6 +134,7 @@ def main() -> None:
     ap.add_argument("--skip-tests", action="store_true")
     ap.add_argument("--device", default=DEV, help="cpu for a dry run of the script itself")
     ap.add_argument("--only", nargs="*", default=[], help="run only the steps whose names start so")
+    ap.add_argument("--job-seconds", type=float, default=30.0, help="seconds of the looped clip the job runs on")
     args = ap.parse_args()
     OUTDIR = args.out
     ONLY = args.only
@@ -195,7 +197,8 @@ def main() -> None:
         @step("tests_on_gpu")
         def _():
             cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/cv/test_video_device.py",
-                   "tests/cv/test_detect.py", "tests/pitchlens/test_job.py", "-k", "device or batched or letterbox"]
+                   "tests/cv/test_detect.py", "tests/pitchlens/test_job.py", "tests/pitchlens/test_prefetch.py",
+                   "-k", "device or batched or letterbox or torchvision or ahead or producer or inline or lead"]
             p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
             (OUTDIR / "tests.log").write_text(p.stdout + p.stderr)
             return {"rc": p.returncode, "tail": (p.stdout + p.stderr).strip().splitlines()[-12:]}
@@ -346,16 +349,17 @@ def main() -> None:
             out["frames"] = n
             return out
 
-    for backend in ("device", "auto"):
-        @step(f"job_demo_{backend}")
-        def _(backend=backend):
+    for backend, ahead in (("device", 2), ("auto", 2), ("device", 0), ("auto", 0)):
+        @step(f"job_demo_{backend}_prefetch{ahead}")
+        def _(backend=backend, ahead=ahead):
             from pitchlens.config import load_config
             from pitchlens.job import process_video
 
             cfg = load_config(overrides={"detector": {"profile": "demo", "device": DEV},
-                                         "video": {"backend": backend}})
+                                         "video": {"backend": backend, "prefetch": ahead}})
             t0 = time.perf_counter()
-            res = process_video(clip, cfg, store=work / f"store-{backend}", match_id="gpu")
+            res = process_video(looped, cfg, store=work / f"store-{backend}-{ahead}", match_id="gpu",
+                                end=args.job_seconds)
             dt = time.perf_counter() - t0
             n = res.frames
             return {"frames": n, "fps": round(n / dt, 1), "tracks_rows": res.tracks,

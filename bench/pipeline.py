@@ -32,11 +32,13 @@ def _child_decode(video: str) -> dict:
     return {"frames": n, "seconds": dt}
 
 
-def _child_process(video: str, profile: str, weights: str | None, device: str, stride: int) -> dict:
+def _child_process(video: str, profile: str, weights: str | None, device: str, stride: int, prefetch: int = 2
+                   ) -> dict:
     from pitchlens.config import load_config
     from pitchlens.job import process_video
 
-    over = {"detector": {"profile": profile, "device": device}, "job": {"stride": stride}}
+    over = {"detector": {"profile": profile, "device": device}, "job": {"stride": stride},
+            "video": {"prefetch": prefetch}}
     if weights:
         over["detector"]["weights"] = weights
     cfg = load_config(overrides=over)
@@ -85,6 +87,7 @@ def main() -> None:
     ap.add_argument("--weights")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--stride", type=int, default=1)
+    ap.add_argument("--prefetch", type=int, default=2, help="video.prefetch: batches decoded and detected ahead")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     video = args.video
@@ -100,13 +103,15 @@ def main() -> None:
     if args.loop > 1:
         video = loop_video(video, args.loop, OUT / f"{video.parent.name}-x{args.loop}.mp4")
     dec, dec_mem = _run_child("_child_decode", str(video))
-    proc, proc_mem = _run_child("_child_process", str(video), args.profile, args.weights, args.device, args.stride)
+    proc, proc_mem = _run_child("_child_process", str(video), args.profile, args.weights, args.device, args.stride,
+                                args.prefetch)
     n = proc["frames"]
     rows = [("decode only", dec["frames"] / dec["seconds"], 1000 * dec["seconds"] / dec["frames"], dec_mem)]
     for stage, s in proc["stages"].items():
         rows.append((f"stage: {stage}", n / s if s else float("inf"), 1000 * s / n, None))
     rows.append(("end to end", n / proc["seconds"], 1000 * proc["seconds"] / n, proc_mem))
-    print(f"\nvideo: {video}  frames processed: {n}  stride: {args.stride}  profile: {args.profile}")
+    print(f"\nvideo: {video}  frames processed: {n}  stride: {args.stride}  profile: {args.profile}  "
+          f"prefetch: {args.prefetch}")
     print(f"{'measure':<22}{'frames/s':>12}{'ms/frame':>12}{'peak RSS MB':>14}")
     for name, fps, ms, mem in rows:
         print(f"{name:<22}{fps:>12.1f}{ms:>12.2f}{'' if mem is None else f'{mem:>14.0f}'}")

@@ -13,7 +13,9 @@ and ``data["class_name"]`` holding the role name.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +117,17 @@ class Detector:
         elif backend == "torch":
             raise WeightsError(f"{weights}: the torch backend needs a PyTorch (.pt) model")
         self.backend = "torch" if self._fast is not None else "ultralytics"
+        # the job detects in a background thread while the ball tracker asks for crops in its own: the batched
+        # torch path is a pure function of its input and runs concurrently, ultralytics' predictor keeps state
+        # between calls and takes turns
+        self._lock = threading.Lock() if self._fast is None else nullcontext()
 
     def __call__(self, images: Sequence[np.ndarray] | np.ndarray) -> list[sv.Detections]:
         """Detect on a batch of BGR uint8 images; returns one Detections per image."""
+        with self._lock:
+            return self._detect(images)
+
+    def _detect(self, images: Sequence[np.ndarray] | np.ndarray) -> list[sv.Detections]:
         if not isinstance(images, (np.ndarray, list, tuple)):  # a torch batch (B, H, W, 3) uint8, e.g. from NVDEC
             if self._fast is not None:
                 return [self._from_tensor(t) for t in self._fast(images)] if len(images) else []

@@ -33,6 +33,7 @@ class VideoConfig:
     backend: str = "auto"  # auto | pyav | opencv | device
     batch_size: int = 16
     threads: int = 0  # decoder threads, 0 = let FFmpeg choose
+    prefetch: int = 2  # batches decoded and detected ahead in a background thread (0 = all in one thread)
 
 
 @dataclass
@@ -243,6 +244,7 @@ def _validate(cfg: Config, src: str) -> None:
     if d.profile not in PROFILES:
         raise ConfigError(f"{src}: detector.profile: must be one of {list(PROFILES)}, got {d.profile!r}")
     for key, val, lo in (("detector.imgsz", d.imgsz, 32), ("video.batch_size", cfg.video.batch_size, 1),
+                         ("video.prefetch", cfg.video.prefetch, 0),
                          ("job.chunk_frames", cfg.job.chunk_frames, 1), ("job.stride", cfg.job.stride, 1)):
         if val < lo:
             raise ConfigError(f"{src}: {key}: must be at least {lo}, got {val}")

@@ -31,6 +31,7 @@ from cv.video import VideoReader, sha256_file
 from pitchlens import __version__
 from pitchlens.config import WEIGHTS_DIR, Config
 from pitchlens.errors import InputError, StoreError
+from pitchlens.prefetch import run_ahead
 from pitchlens.schema import DETECTIONS, FRAMES, MATCHES, conform
 from pitchlens.store import Store, check_match_id
 
@@ -314,25 +315,30 @@ def process_video(
                                shot=row["shot"])
                 timing["track"] += time.perf_counter() - t0
 
-        it = iter(batches)
-        while True:
-            t0 = time.perf_counter()
-            batch = next(it, None)
-            timing["decode"] += time.perf_counter() - t0
-            if batch is None:
-                break
-            on_device = not isinstance(batch.images, np.ndarray)
-            host_images = batch.numpy() if on_device else batch.images
-            frames = [int(f) for f in batch.frames]
-            todo = [k for k, f in enumerate(frames) if f not in ckpt.done_frames]
-            dets: list[sv.Detections] = [ckpt.done.get(f, empty_detections()) for f in frames]
-            resumed += len(frames) - len(todo)
-            if todo:
+        def detected():
+            """Decoded batches with their host images and detections (checkpointed frames are not detected again)."""
+            it = iter(batches)
+            while True:
                 t0 = time.perf_counter()
-                fresh = detector(batch.images[todo])
-                timing["detect"] += time.perf_counter() - t0
-                for k, d in zip(todo, fresh, strict=False):
-                    dets[k] = d
+                batch = next(it, None)
+                timing["decode"] += time.perf_counter() - t0
+                if batch is None:
+                    return
+                host_images = batch.images if isinstance(batch.images, np.ndarray) else batch.numpy()
+                frames = [int(f) for f in batch.frames]
+                todo = [k for k, f in enumerate(frames) if f not in ckpt.done_frames]
+                dets: list[sv.Detections] = [ckpt.done.get(f, empty_detections()) for f in frames]
+                if todo:
+                    t0 = time.perf_counter()
+                    fresh = detector(batch.images[todo])
+                    timing["detect"] += time.perf_counter() - t0
+                    for k, d in zip(todo, fresh, strict=False):
+                        dets[k] = d
+                yield batch, host_images, frames, todo, dets
+
+        # decoding and detection run ahead in a thread while this one calibrates and tracks
+        for batch, host_images, frames, todo, dets in run_ahead(detected(), cfg.video.prefetch, "pitchlens-detect"):
+            resumed += len(frames) - len(todo)
             table = _detections_table(match_id, frames, batch.t.tolist(), dets)
             det_tables.append(table)
             if todo:

@@ -113,3 +113,19 @@ def test_a_second_job_on_the_same_match_is_refused(tmp_path, small_clip, yolo_we
     res = process_video(small_clip, _cfg(yolo_weights), store=tmp_path, match_id="m")  # free again
     assert res.frames == 30
 
+
+
+def test_detecting_ahead_in_a_thread_changes_nothing(tmp_path, small_clip, yolo_weights):
+    """Decoding and detection run ahead in a background thread (video.prefetch); the match is the same inline."""
+    tables = {}
+    for depth in (0, 2):
+        cfg = load_config(overrides={"detector": {"profile": "demo", "weights": str(yolo_weights), "device": "cpu",
+                                                  "imgsz": 320, "conf": 0.01},
+                                     "video": {"batch_size": 4, "prefetch": depth}})
+        res = process_video(small_clip, cfg, store=tmp_path / f"d{depth}", match_id="m")
+        assert res.frames == 30
+        st = Store(tmp_path / f"d{depth}")
+        tables[depth] = {name: st.read(name, "m") for name in ("detections", "frames", "tracks")}
+    for name in ("detections", "frames", "tracks"):
+        assert tables[0][name].num_rows > 0
+        assert tables[0][name].equals(tables[2][name]), name
