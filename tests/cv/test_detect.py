@@ -160,3 +160,21 @@ def test_detector_brings_torchvision_nms(yolo_weights):
             "print('torchvision' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip().splitlines()[-1] == "True"
+
+
+@pytest.mark.parametrize("backend", ["torch", "ultralytics"])
+def test_calls_from_two_threads_give_the_single_thread_boxes(yolo_weights, backend):
+    """The job detects in a background thread while the ball tracker asks for crops: concurrent calls (the torch
+    path runs them together, ultralytics' stateful predictor takes turns) give what one thread gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    det = Detector(str(yolo_weights), "demo", settings=DetectorSettings(imgsz=320, conf=0.05, device="cpu",
+                                                                        backend=backend))
+    imgs = _synthetic_frames(4)
+    jobs = [imgs[:2], imgs[2:3], imgs[3:], imgs[1:3]] * 3
+    alone = [det(list(j)) for j in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda j: det(list(j)), jobs))
+    for a, b in zip(alone, together, strict=True):
+        assert [len(d) for d in a] == [len(d) for d in b]
+        assert all(np.allclose(x.xyxy, y.xyxy, atol=1e-3) for x, y in zip(a, b, strict=True))
