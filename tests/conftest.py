@@ -7,6 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# ultralytics binds its log handler to sys.stderr when first imported: imported here, before any test captures
+# the output, it writes to the real stream, not to a test's capture closed after that test
+import ultralytics  # noqa: F401, E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DEMO_WEIGHTS = ROOT / "weights" / "pitchlens-demo.pt"
