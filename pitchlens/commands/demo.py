@@ -46,6 +46,9 @@ def demo(
 
     console.print("\n[bold]Accuracy against the synthetic ground truth[/]")
     console.print(report_table(evaluate(clip_dir / "truth", store, "demo"), "demo"))
+    from pitchlens.report import write_report
+
+    console.print(f"\nmatch report (figures and pitch plots): {write_report(store, 'demo', workdir / 'report.html')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,3 +19,5 @@ def test_demo_end_to_end(tmp_path, capsys):
     tracks = st.read("tracks", "demo")
     assert tracks.num_rows > 0 and "player" in set(tracks.column("role").to_pylist())
     assert "player" in out and "det_ap50_player" in out  # the SQL answer and the accuracy table
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3 and "report.html" in out  # the match report
