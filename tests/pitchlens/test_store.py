@@ -172,3 +172,26 @@ def test_reader_never_sees_half_a_match(tmp_path):
         seen += 1
     proc.wait(timeout=60)
     assert proc.returncode == 0 and seen > 0
+
+
+def test_files_written_before_fixed_size_lists_were_stored_as_lists_still_read(tmp_path):
+    """A store may hold frames files of both kinds: homographies as fixed-size lists (older files) and as plain
+    lists; reading and SQL see one schema."""
+    from pitchlens.query import query
+
+    st = Store(tmp_path / "s")
+    for mid in ("old", "new"):
+        st.commit(mid, {"frames": _sample(TABLES["frames"], mid)})
+    old = next((tmp_path / "s" / "frames" / "match_id=old").glob("*.parquet"))
+    table = st.read("frames", "old")
+    if not any(r is None for r in table.column("homography").to_pylist()):
+        pytest.skip("sample has no null homography")
+    try:
+        pq.write_table(table, old, compression="zstd")  # as the store wrote it before (pyarrow 26 can)
+    except pa.ArrowNotImplementedError:
+        pytest.skip("this pyarrow cannot write null fixed-size lists")
+    assert pa.types.is_fixed_size_list(pq.read_schema(old).field("homography").type)
+    both = st.read("frames")
+    assert both.num_rows == 6 and both.schema.equals(TABLES["frames"], check_metadata=False)
+    r = query("SELECT match_id, count(homography) AS n FROM frames GROUP BY 1 ORDER BY 1", store=tmp_path / "s")
+    assert r.to_pylist() == [{"match_id": "new", "n": 2}, {"match_id": "old", "n": 2}]
