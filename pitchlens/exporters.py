@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cv.pitch import DEFAULT_PITCH
 from pitchlens.errors import InputError
 from pitchlens.store import Store
-
-PITCH = (105.0, 68.0)
 
 
 def _periods(t: np.ndarray, gap_s: float, starts: Sequence[float] | None = None) -> list[tuple[float, float]]:
@@ -64,10 +63,7 @@ def to_kloppy(store: str | Path, match_id: str, period_gap_s: float = 300.0,
     if tracks.num_rows == 0:
         raise InputError(f"{st.root}: match {match_id} has no tracks (is it in this store?)")
     c = tracks.to_pydict()
-    frame = np.asarray(c["frame"], dtype=np.int64)
-    t = np.asarray(c["t"], dtype=float)
-    x = np.array([np.nan if v is None else v for v in c["x"]], dtype=float)
-    y = np.array([np.nan if v is None else v for v in c["y"]], dtype=float)
+    frame, t, x, y = (tracks.column(k).to_numpy(zero_copy_only=False) for k in ("frame", "t", "x", "y"))  # nulls: NaN
     ok = np.isfinite(x) & np.isfinite(y)
     matches = st.read("matches", match_id).to_pylist()
     fps = float(matches[0]["fps"]) if matches and matches[0]["fps"] else None
@@ -108,7 +104,7 @@ def to_kloppy(store: str | Path, match_id: str, period_gap_s: float = 300.0,
         records.append(Frame(frame_id=f, timestamp=timedelta(seconds=rec["t"] - starts[pi]), statistics=[],
                              ball_owning_team=None, ball_state=None, period=periods[pi],
                              players_data=rec["players"], other_data={}, ball_coordinates=rec["ball"]))
-    cs = SecondSpectrumCoordinateSystem(pitch_length=PITCH[0], pitch_width=PITCH[1])
+    cs = SecondSpectrumCoordinateSystem(pitch_length=DEFAULT_PITCH.length, pitch_width=DEFAULT_PITCH.width)
     metadata = Metadata(
         periods=periods, teams=[teams["home"], teams["away"]], coordinate_system=cs,
         pitch_dimensions=cs.pitch_dimensions,

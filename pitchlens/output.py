@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
 from pitchlens.errors import InputError
-from pitchlens.schema import for_parquet
+from pitchlens.schema import write_parquet
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -35,7 +34,7 @@ def write_result(table: pa.Table, fmt: str = "table", out: str | None = None, co
     if fmt == "parquet":
         if not out:
             raise InputError("--format parquet: needs --out FILE")
-        _write_bytes(out, lambda p: pq.write_table(for_parquet(table), p))
+        _write_bytes(out, lambda p: write_parquet(table, p))
         return
     if fmt == "csv":
         buf = io.BytesIO()

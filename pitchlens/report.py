@@ -15,10 +15,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cv.pitch import DEFAULT_PITCH
 from pitchlens.errors import InputError
 from pitchlens.store import Store
 
-PITCH = (105.0, 68.0)
 TEAM_COLOURS = {"home": "#d62728", "away": "#1f77b4"}
 MAX_STEP_S = 1.0  # steps between a track's rows longer than this (it was lost) add no distance
 
@@ -163,7 +163,8 @@ def _plots(con, match_id: str) -> dict[str, bytes]:  # noqa: ANN001
     from pitchlens.query import query
 
     p = {"m": match_id}
-    pitch = Pitch(pitch_type="secondspectrum", pitch_length=PITCH[0], pitch_width=PITCH[1], line_zorder=2)
+    pitch = Pitch(pitch_type="secondspectrum", pitch_length=DEFAULT_PITCH.length, pitch_width=DEFAULT_PITCH.width,
+                  line_zorder=2)
     figs: dict[str, bytes] = {}
 
     avg = query("SELECT team, track_id, avg(x) AS x, avg(y) AS y, count(*) AS n FROM tracks WHERE match_id = $m "

@@ -12,6 +12,7 @@ to pixels of the original frame ``(u, v, 1)``.
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 SCHEMA_VERSION = 1
 
@@ -285,17 +286,18 @@ def conform(table: pa.Table | dict, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def for_parquet(table: pa.Table) -> pa.Table:
-    """``table`` with fixed-size list columns as plain lists, for writing to Parquet.
+def write_parquet(table: pa.Table, where, **kwargs) -> None:  # noqa: ANN001
+    """Write ``table`` to Parquet (``where``: a path or file), fixed-size list columns as plain lists.
 
     Parquet stores both as lists, but pyarrow before 26 can neither write a null fixed-size list (a frame
     without a homography) nor read one back. :func:`conform` casts the plain lists back on reading.
+    ``kwargs`` go to ``pyarrow.parquet.write_table``.
     """
     fields = [pa.field(f.name, pa.list_(f.type.value_type), f.nullable, f.metadata)
               if pa.types.is_fixed_size_list(f.type) else f for f in table.schema]
-    if all(f is g for f, g in zip(fields, table.schema, strict=True)):
-        return table
-    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+    if any(f is not g for f, g in zip(fields, table.schema, strict=True)):
+        table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
+    pq.write_table(table, where, **kwargs)
 
 
 def empty(schema: pa.Schema) -> pa.Table:

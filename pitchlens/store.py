@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pitchlens.errors import StoreError
-from pitchlens.schema import SCHEMA_VERSION, TABLES, conform, for_parquet
+from pitchlens.schema import SCHEMA_VERSION, TABLES, conform, write_parquet
 
 GRACE_SECONDS = 10.0
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
@@ -176,7 +176,7 @@ class Store:
                     part_dir.mkdir(parents=True, exist_ok=True)
                     path = part_dir / f"part-{version}.parquet"
                     tmp = part_dir / f".part-{version}.parquet.tmp"
-                    pq.write_table(for_parquet(table), tmp, compression="zstd")
+                    write_parquet(table, tmp, compression="zstd")
                     _fsync(tmp)
                     os.replace(tmp, path)
                     written.append(path)

@@ -18,13 +18,12 @@ def calibrate(
     max_frames: int = typer.Option(0, "--max-frames", help="Stop after this many frames (0: all)."),
 ) -> None:
     """Calibrate every frame of VIDEO and write the frames table alone (no detection, no tracking)."""
-    import pyarrow.parquet as pq
 
     from cv.calibration import CalibrationConfig, build_calibrator
     from cv.calibration.overlay import draw_pitch
     from cv.video import VideoReader, write_video
     from pitchlens.errors import InputError
-    from pitchlens.schema import FRAMES, conform, for_parquet
+    from pitchlens.schema import FRAMES, conform, write_parquet
 
     if store is None and out is None:
         raise InputError("calibrate: give --store DIR or --out FILE.parquet")
@@ -47,7 +46,7 @@ def calibrate(
     table = conform({k: [r[k] for r in rows] for k in FRAMES.names}, FRAMES)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(for_parquet(table), out)
+        write_parquet(table, out)
     if store is not None:
         from pitchlens.store import Store
 

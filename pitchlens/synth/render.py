@@ -16,11 +16,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pyarrow.parquet as pq
 from scipy import ndimage
 
 from cv.camera import Camera
-from pitchlens.schema import TRUTH_FRAMES, TRUTH_OBJECTS, conform, for_parquet
+from pitchlens.schema import TRUTH_FRAMES, TRUTH_OBJECTS, conform, write_parquet
 from pitchlens.synth.ball import ball_shadow, draw_ball
 from pitchlens.synth.director import FramePlan, plan_frames
 from pitchlens.synth.effects import Effects
@@ -340,9 +339,8 @@ def _columns(rows: list[dict], names: list[str]) -> dict:
 def write_truth(truth_dir: Path, frames: list[dict], objects: list[dict], meta: dict) -> None:
     """Write the truth tables (conformed to the project's schemas) and meta.json."""
     truth_dir.mkdir(parents=True, exist_ok=True)
-    frames_table = conform(_columns(frames, TRUTH_FRAMES.names), TRUTH_FRAMES)
-    pq.write_table(for_parquet(frames_table), truth_dir / "frames.parquet")
-    pq.write_table(conform(_columns(objects, TRUTH_OBJECTS.names), TRUTH_OBJECTS), truth_dir / "objects.parquet")
+    write_parquet(conform(_columns(frames, TRUTH_FRAMES.names), TRUTH_FRAMES), truth_dir / "frames.parquet")
+    write_parquet(conform(_columns(objects, TRUTH_OBJECTS.names), TRUTH_OBJECTS), truth_dir / "objects.parquet")
     (truth_dir / "meta.json").write_text(json.dumps(meta, indent=1, default=_json_default))
 
 
