@@ -49,6 +49,10 @@ def demo(
     from pitchlens.report import write_report
 
     console.print(f"\nmatch report (figures and pitch plots): {write_report(store, 'demo', workdir / 'report.html')}")
+    from pitchlens.cdf import write_cdf
+
+    cdf = write_cdf(store, "demo", workdir / "cdf")
+    console.print(f"Common Data Format: {cdf.meta} and {cdf.tracking} ({cdf.frames} frames, {cdf.players} players)")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,3 +21,5 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert "player" in out and "det_ap50_player" in out  # the SQL answer and the accuracy table
     page = (tmp_path / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3 and "report.html" in out  # the match report
+    lines = (tmp_path / "cdf" / "tracking.jsonl").read_text().splitlines()  # the Common Data Format export
+    assert 0 < len(lines) <= len(set(tracks.column("frame").to_pylist())) and (tmp_path / "cdf" / "meta.json").exists()

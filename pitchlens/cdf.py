@@ -1,0 +1,201 @@
+"""A stored match -> the Common Data Format (CDF v0.3.2): ``meta.json`` and ``tracking.jsonl``.
+
+CDF is the open, provider-neutral format for football match data (Anzer et al., 2025). Its pitch coordinates are
+the store's own: metres, origin at the centre spot, +x along the length, +y towards the far touchline. Its frames
+keep the direction of play as it was; each period in ``meta.json`` says which way the home team played, found from
+the teams' positions (:func:`tracking.teams.attacking_directions`).
+
+What a broadcast clip does not know is written as plain defaults, never guessed:
+- times: ``kickoff`` (UTC) plus the video's seconds; by default the clip starts at 1970-01-01T00:00:00Z;
+- competition, season and venue ids: ``"unknown"`` unless given;
+- players are tracks (``id`` ``"track N"``), ``jersey_number`` -1 where no number was read, ``is_starter`` true
+  for tracks first seen in the first period;
+- referees go to ``officials``; people without a team are left out.
+
+A person appears in a frame only where his position is known; ``is_visible`` is true where he was detected in that
+frame (false where the position was predicted or interpolated). Positions outside CDF's area (beyond 65 m / 42.5 m
+of the centre) are left out. A frame without a ball position has ``null`` ball coordinates, as the schema allows
+(the format's validator, 0.1.1, asks for numbers there all the same).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from cv.pitch import DEFAULT_PITCH
+from pitchlens.errors import InputError
+from pitchlens.exporters import _periods
+from pitchlens.store import Store
+from tracking.teams import attacking_directions
+
+CDF_VERSION = "0.3.2"
+PERIOD_NAMES = ("first_half", "second_half", "first_half_extratime", "second_half_extratime", "shootout")
+X_MAX, Y_MAX = 65.0, 42.5  # CDF's coordinate bounds (m)
+NO_JERSEY = -1
+
+
+@dataclass(frozen=True)
+class CdfExport:
+    """What :func:`write_cdf` wrote."""
+
+    meta: Path
+    tracking: Path
+    frames: int
+    players: int
+    officials: int
+
+
+def _utc(kickoff: datetime, seconds: float) -> str:
+    return (kickoff + timedelta(seconds=float(seconds))).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _kickoff(value: str | datetime | None) -> datetime:
+    if value is None:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as e:
+            raise InputError(f"kickoff {value!r}: not an ISO 8601 date and time ({e})") from None
+    if value.tzinfo is None:
+        raise InputError(f"kickoff {value.isoformat()}: give a time zone (CDF times are UTC), e.g. 2024-05-01T18:30Z")
+    return value.astimezone(timezone.utc)
+
+
+def _write_atomic(path: Path, lines) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(line)
+    os.replace(tmp, path)
+
+
+def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff: str | datetime | None = None,
+              period_gap_s: float = 300.0, period_starts: Sequence[float] | None = None,
+              competition_id: str = "unknown", season_id: str = "unknown", venue_id: str = "unknown") -> CdfExport:
+    """Write ``match_id`` of ``store`` as CDF ``meta.json`` and ``tracking.jsonl`` into ``out_dir`` (each file
+    replaced whole). Periods as in :func:`pitchlens.exporters.to_kloppy`: they begin at ``period_starts`` when given,
+    else wherever time jumps by more than ``period_gap_s``; at most five (CDF's halves, extra time, shootout)."""
+    st = Store(store)
+    tracks = st.read("tracks", match_id)
+    if tracks.num_rows == 0:
+        raise InputError(f"{st.root}: match {match_id} has no tracks (is it in this store?)")
+    ko = _kickoff(kickoff)
+    c = {k: tracks.column(k).to_pylist() for k in ("track_id", "role", "team", "jersey", "provenance")}
+    frame, t, x, y, z, speed, accel = (tracks.column(k).to_numpy(zero_copy_only=False).astype(float)
+                                       for k in ("frame", "t", "x", "y", "z", "speed", "accel"))
+    role = np.asarray(c["role"], dtype=object)
+    team = np.asarray(c["team"], dtype=object)
+    tid = np.asarray(c["track_id"], dtype=np.int64)
+    inside = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= X_MAX) & (np.abs(y) <= Y_MAX)
+    person = np.isin(role, ["player", "goalkeeper"]) & np.isin(team, ["home", "away"])
+    official = role == "referee"
+    ball = role == "ball"
+    keep = inside & (person | official | ball)
+    if not keep.any():
+        raise InputError(f"{st.root}: match {match_id} has no positions on the pitch to export")
+
+    times = np.unique(t[keep])
+    spans = _periods(times, period_gap_s, period_starts)
+    if len(spans) > len(PERIOD_NAMES):
+        raise InputError(f"match {match_id}: {len(spans)} periods found, CDF has at most {len(PERIOD_NAMES)} "
+                         "(give --period-starts, or a larger period gap)")
+    starts = np.array([a for a, _ in spans])
+    dirs = attacking_directions(t, x, team, role, spans)
+    frames_k = np.unique(frame[keep]).astype(np.int64)
+    first_frame = int(frames_k[0])
+
+    meta_rows = st.read("matches", match_id).to_pylist()
+    fps = float(meta_rows[0]["fps"]) if meta_rows and meta_rows[0]["fps"] else 25.0
+    version = (meta_rows[0].get("pipeline_version") if meta_rows else None) or "unknown"
+
+    # per frame: its time, people and ball
+    order = np.lexsort((tid, frame))
+    by_frame: dict[int, dict] = {}
+    seen_first: dict[int, float] = {}
+    for k in order[keep[order]]:
+        f = int(frame[k])
+        rec = by_frame.setdefault(f, {"t": float(t[k]), "home": [], "away": [], "officials": [], "ball": None})
+        i = int(tid[k])
+        seen_first.setdefault(i, float(t[k]))
+        xy = {"x": round(float(x[k]), 3), "y": round(float(y[k]), 3)}
+        if ball[k]:
+            rec["ball"] = {**xy, "z": None if not np.isfinite(z[k]) else round(float(z[k]), 3)}
+            continue
+        item = {"id": f"track {i}", **xy}
+        if np.isfinite(speed[k]):
+            item["vel"] = round(float(speed[k]), 3)
+        if np.isfinite(accel[k]):
+            item["acc"] = round(float(accel[k]), 3)
+        item["is_visible"] = c["provenance"][k] == "detected"
+        rec["officials" if official[k] else str(team[k])].append(item)
+
+    def period_of(seconds: float) -> int:
+        return int(np.searchsorted(starts, seconds + 1e-9, side="right")) - 1
+
+    def lines():
+        for f in sorted(by_frame):
+            rec = by_frame[f]
+            out = {"frame_id": f - first_frame, "timestamp": _utc(ko, rec["t"]),
+                   "period": PERIOD_NAMES[period_of(rec["t"])], "match": {"id": match_id},
+                   "teams": {"home": {"id": "home", "players": rec["home"]},
+                             "away": {"id": "away", "players": rec["away"]}},
+                   "ball": rec["ball"] or {"x": None, "y": None, "z": None}}
+            if rec["officials"]:
+                out["officials"] = rec["officials"]
+            yield json.dumps(out, separators=(",", ":")) + "\n"
+
+    # the teams' players and the officials, each once
+    roster: dict[str, dict[int, dict]] = {"home": {}, "away": {}}
+    officials: dict[int, dict] = {}
+    for k in np.flatnonzero(keep & ~ball):
+        i = int(tid[k])
+        if official[k]:
+            officials.setdefault(i, {"id": f"track {i}"})
+            continue
+        side = str(team[k])
+        if i not in roster[side]:
+            jersey = c["jersey"][k]
+            roster[side][i] = {"id": f"track {i}", "team_id": side,
+                               "jersey_number": int(jersey) if jersey is not None and str(jersey).isdigit()
+                               else NO_JERSEY,
+                               "is_starter": period_of(seen_first[i]) == 0}
+
+    frame_period = np.array([period_of(by_frame[int(f)]["t"]) for f in frames_k])
+    periods, whistles = [], []
+    for n, ((a, b), d) in enumerate(zip(spans, dirs, strict=True)):
+        in_p = frames_k[frame_period == n]
+        p = {"period": PERIOD_NAMES[n], "start_time": _utc(ko, a), "end_time": _utc(ko, b),
+             "frame_id_start": int(in_p[0]) - first_frame, "frame_id_end": int(in_p[-1]) - first_frame}
+        if d["home"] is not None:
+            p["play_direction"] = "left_right" if d["home"] > 0 else "right_left"
+            p["left_team_id"], p["right_team_id"] = ("home", "away") if d["home"] > 0 else ("away", "home")
+        periods.append(p)
+        whistles += [{"type": PERIOD_NAMES[n], "sub_type": "start", "time": p["start_time"]},
+                     {"type": PERIOD_NAMES[n], "sub_type": "end", "time": p["end_time"]}]
+    source = {"version": str(version), "name": "pitchlens", "fps": int(round(fps)), "collection_timing": "post_match"}
+    meta = {
+        "competition": {"id": competition_id},
+        "season": {"id": season_id},
+        "match": {"id": match_id, "kickoff_time": _utc(ko, 0.0), "periods": periods, "whistles": whistles},
+        "teams": {side: {"id": side, "players": list(roster[side].values())} for side in ("home", "away")},
+        "venue": {"id": venue_id, "pitch_length": DEFAULT_PITCH.length, "pitch_width": DEFAULT_PITCH.width},
+        "officials": list(officials.values()),
+        "meta": {"video": {"perspective": "broadcast", "version": str(version), "name": "pitchlens",
+                           "fps": int(round(fps))},
+                 "tracking": source, "event": None, "landmarks": None, "ball": source,
+                 "meta": {"version": str(version), "name": "pitchlens"}, "cdf": {"version": CDF_VERSION}},
+    }
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_atomic(out / "tracking.jsonl", lines())
+    _write_atomic(out / "meta.json", [json.dumps(meta, indent=2) + "\n"])
+    return CdfExport(out / "meta.json", out / "tracking.jsonl", len(by_frame),
+                     len(roster["home"]) + len(roster["away"]), len(officials))
