@@ -16,6 +16,8 @@ def calibrate(
     method: str = typer.Option(None, "--method", help="lines | keypoints | manual (overrides the config)."),
     overlay: Path = typer.Option(None, "--overlay", help="Also write a video with the pitch model drawn on."),
     max_frames: int = typer.Option(0, "--max-frames", help="Stop after this many frames (0: all)."),
+    workers: int = typer.Option(1, "--workers", help="Processes, each calibrating its own time windows."),
+    window: float = typer.Option(20.0, "--window", help="Seconds of video per window (with --workers > 1)."),
 ) -> None:
     """Calibrate every frame of VIDEO and write the frames table alone (no detection, no tracking)."""
 
@@ -35,14 +37,35 @@ def calibrate(
     reader = VideoReader(video)
     rows: list[dict] = []
     drawn: list = []
-    for i, t, img in reader:
-        res = cal.update(img, frame=i, t=t)
-        rows.append({"match_id": mid} | res.row())
-        if overlay is not None:
-            lab = f"{i} {res.shot} {res.method} {'usable' if res.usable else 'unusable'}"
-            drawn.append(draw_pitch(img, res.H, label=lab))
-        if max_frames and len(rows) >= max_frames:
-            break
+    pool = None
+    if workers > 1:
+        from cv.calibration.parallel import WindowPool
+
+        info = reader.info
+        duration = info.duration_claimed or (info.frames_claimed or 0) / (info.fps or 25.0)
+        pool = WindowPool(video, CalibrationConfig.from_dict(vars(cfg)), duration=duration, workers=workers,
+                          window_s=window, end=max_frames / (info.fps or 25.0) if max_frames else None)
+
+    def one_by_one():
+        for i, t, img in reader:
+            yield cal.update(img, frame=i, t=t), img
+
+    def pooled():  # the frames are decoded here again only for the overlay
+        images = iter(reader) if overlay is not None else None
+        for res in pool.results():
+            yield res, None if images is None else next(images)[2]
+
+    try:
+        for res, img in pooled() if pool is not None else one_by_one():
+            rows.append({"match_id": mid} | res.row())
+            if overlay is not None:
+                lab = f"{res.frame} {res.shot} {res.method} {'usable' if res.usable else 'unusable'}"
+                drawn.append(draw_pitch(img, res.H, label=lab))
+            if max_frames and len(rows) >= max_frames:
+                break
+    finally:
+        if pool is not None:
+            pool.close()
     table = conform({k: [r[k] for r in rows] for k in FRAMES.names}, FRAMES)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
