@@ -60,6 +60,8 @@ class JobConfig:
 
     chunk_frames: int = 500  # detections are checkpointed every this many frames (resume unit)
     stride: int = 1
+    calibration_workers: int = 0  # 0: calibrate inline, frame by frame; N >= 2: calibrate time windows in N processes
+    calibration_window_s: float = 60.0  # ... of this many seconds each (fed the detections; the video is decoded again)
 
 
 @dataclass

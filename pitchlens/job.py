@@ -176,6 +176,42 @@ def _calib_row(res) -> dict:
             "H": None if H is None else np.asarray(H, float).reshape(3, 3)}
 
 
+def _calibrate_pooled_and_track(video: Path, cfg: Config, info, start: float | None, end: float | None, stride: int,
+                                kept: dict[int, tuple[float, sv.Detections]],
+                                boxes: dict[int, tuple[np.ndarray, np.ndarray]], emit: Callable[[tuple], None],
+                                timing: dict[str, float]) -> None:
+    """Calibrate the video's time windows in ``cfg.job.calibration_workers`` processes, fed the detected person
+    boxes, and, as each window's calibrations arrive, decode its frames again and hand them to ``emit`` (frames
+    table and tracker) in order."""
+    from cv.calibration import CalibrationConfig
+    from cv.calibration.parallel import WindowPool
+
+    last_t = kept[max(kept)][0]
+    cal_cfg = cfg.calibration if isinstance(cfg.calibration, CalibrationConfig) else CalibrationConfig.from_dict(
+        cfg.calibration)
+    reader = VideoReader(video, start=start, end=end, stride=stride,
+                         backend="auto" if cfg.video.backend == "device" else cfg.video.backend,
+                         threads=cfg.video.threads)
+    t_wait = 0.0
+    with WindowPool(video, cal_cfg, duration=last_t + stride / info.fps, workers=cfg.job.calibration_workers,
+                    window_s=cfg.job.calibration_window_s, start=start, end=end, stride=stride, boxes=boxes,
+                    fps=info.fps) as pool:
+        results = pool.results()
+        for f, _, img in reader:
+            if f not in kept:
+                continue
+            t0 = time.perf_counter()
+            res = next(results, None)
+            while res is not None and res.frame < f:  # a frame the first pass did not keep
+                res = next(results, None)
+            t_wait += time.perf_counter() - t0
+            if res is None or res.frame != f:
+                raise InputError(f"{video}: frame {f} decoded again but not calibrated (the file changed?)")
+            det = kept[f][1]
+            emit((f, kept[f][0], det, img, _calib_row(res)))
+    timing["calibrate"] += t_wait
+
+
 def _job_lock(path: Path, match_id: str):
     """Hold an exclusive lock for the job on ``match_id``; a second job on the same match is refused."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,6 +336,11 @@ def process_video(
         # later (and carries back over earlier frames) reaches the tracker and the frames table.
         lookback = int(getattr(cfg.calibration, "lookback", 0) or 0) if calibrator is not None else 0
         delay = _DelayLine(lookback)
+        # with calibration workers, this pass only decodes and detects; the calibration runs afterwards in a pool
+        # of processes fed the detections, and a last pass decodes again and tracks
+        pooled = calibrator is not None and cfg.job.calibration_workers >= 2
+        boxes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        kept: dict[int, tuple[float, sv.Detections]] = {}
 
         def _emit(item: tuple) -> None:
             f, t, det, img, row = item
@@ -350,6 +391,12 @@ def process_video(
             for k, f in enumerate(frames):
                 t = float(batch.t[k])
                 img = host_images[k]
+                if pooled:
+                    d = dets[k]
+                    kept[f] = (t, d)
+                    if len(d):
+                        boxes[f] = (d.xyxy, d.confidence)
+                    continue
                 t0 = time.perf_counter()
                 if calibrator is not None:
                     d = dets[k]
@@ -377,6 +424,8 @@ def process_video(
         if n_frames == 0:
             why = reader.stopped or "no frames in the requested range"
             raise InputError(f"{video}: no frame could be decoded ({why})")
+        if pooled:
+            _calibrate_pooled_and_track(video, cfg, info, start, end, stride, kept, boxes, _emit, timing)
 
         t0 = time.perf_counter()
         tracks_table = None

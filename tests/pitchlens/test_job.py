@@ -129,3 +129,29 @@ def test_detecting_ahead_in_a_thread_changes_nothing(tmp_path, small_clip, yolo_
     for name in ("detections", "frames", "tracks"):
         assert tables[0][name].num_rows > 0
         assert tables[0][name].equals(tables[2][name]), name
+
+
+def test_calibration_workers_give_the_same_match(tmp_path, yolo_weights):
+    """job.calibration_workers: detection first, then time windows calibrated in a pool of processes (fed the
+    detections), then the frames decoded again and tracked; the match is the one the inline calibrator gives."""
+    import numpy as np
+
+    from pitchlens.synth.render import render_clip
+
+    render_clip(tmp_path / "clip", seconds=3.0, seed=4344, size=(640, 360), fps=10.0, cutaways=False)
+    got = {}
+    for workers in (0, 2):
+        cfg = load_config(overrides={"detector": {"profile": "demo", "weights": str(yolo_weights), "device": "cpu",
+                                                  "imgsz": 640},
+                                     "job": {"calibration_workers": workers, "calibration_window_s": 1.0},
+                                     "video": {"batch_size": 4}})
+        res = process_video(tmp_path / "clip" / "clip.mp4", cfg, store=tmp_path / f"w{workers}", match_id="m")
+        assert res.frames == 30
+        st = Store(tmp_path / f"w{workers}")
+        got[workers] = {name: st.read(name, "m").to_pandas() for name in ("frames", "tracks")}
+    one, pool = got[0], got[2]
+    assert list(pool["frames"]["frame"]) == list(one["frames"]["frame"]) == list(range(30))
+    assert one["frames"]["usable"].sum() >= 25 and pool["frames"]["usable"].sum() >= one["frames"]["usable"].sum() - 2
+    m = one["tracks"].merge(pool["tracks"], on=["frame", "track_id"], suffixes=("_1", "_p"))
+    assert len(m) >= 0.9 * len(one["tracks"]) > 0
+    assert np.nanmedian(np.hypot(m["x_1"] - m["x_p"], m["y_1"] - m["y_p"])) < 0.2
