@@ -13,7 +13,9 @@ CUDA GPU:
   the speed of a real yolov8m minus its NMS work on real boxes);
 - NVDEC decoding and detection in one loop, one after the other and overlapped (decoder in a thread);
 - the whole ``process_video`` job (demo model) with the device backend and with CPU decoding, with decoding and
-  detection run ahead in a thread (``video.prefetch`` 2) and inline (0).
+  detection run ahead in a thread (``video.prefetch`` 2) and inline (0);
+- the whole job on ``--pooled-seconds`` of video with the calibration inline and in a pool of processes
+  (``job.calibration_workers``: all cores but one, up to 15; 10 s windows).
 
 Every step writes its figures to ``OUTDIR/gpu.json`` as soon as it ends, so a run cut short keeps them.
 """
@@ -135,6 +137,8 @@ def main() -> None:
     ap.add_argument("--device", default=DEV, help="cpu for a dry run of the script itself")
     ap.add_argument("--only", nargs="*", default=[], help="run only the steps whose names start so")
     ap.add_argument("--job-seconds", type=float, default=30.0, help="seconds of the looped clip the job runs on")
+    ap.add_argument("--pooled-seconds", type=float, default=120.0,
+                    help="seconds of the looped clip the inline / pooled calibration jobs run on")
     args = ap.parse_args()
     OUTDIR = args.out
     ONLY = args.only
@@ -363,6 +367,23 @@ def main() -> None:
             dt = time.perf_counter() - t0
             n = res.frames
             return {"frames": n, "fps": round(n / dt, 1), "tracks_rows": res.tracks,
+                    "stage_ms_per_frame": {k: round(1000 * v / n, 2) for k, v in res.stage_seconds.items()}}
+
+    workers = max(2, min(15, (os.cpu_count() or 2) - 1))
+    for pooled in (0, workers):
+        @step(f"job_demo_auto_calibration_workers{pooled}")
+        def _(pooled=pooled):
+            from pitchlens.config import load_config
+            from pitchlens.job import process_video
+
+            cfg = load_config(overrides={"detector": {"profile": "demo", "device": DEV},
+                                         "job": {"calibration_workers": pooled, "calibration_window_s": 10.0}})
+            t0 = time.perf_counter()
+            res = process_video(looped, cfg, store=work / f"store-pooled-{pooled}", match_id="gpu",
+                                end=args.pooled_seconds)
+            dt = time.perf_counter() - t0
+            n = res.frames
+            return {"frames": n, "fps": round(n / dt, 1), "tracks_rows": res.tracks, "workers": pooled,
                     "stage_ms_per_frame": {k: round(1000 * v / n, 2) for k, v in res.stage_seconds.items()}}
 
     print("done", flush=True)
