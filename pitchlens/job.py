@@ -176,39 +176,42 @@ def _calib_row(res) -> dict:
             "H": None if H is None else np.asarray(H, float).reshape(3, 3)}
 
 
-def _calibrate_pooled_and_track(video: Path, cfg: Config, info, start: float | None, end: float | None, stride: int,
-                                kept: dict[int, tuple[float, sv.Detections]],
-                                boxes: dict[int, tuple[np.ndarray, np.ndarray]], emit: Callable[[tuple], None],
-                                timing: dict[str, float]) -> None:
-    """Calibrate the video's time windows in ``cfg.job.calibration_workers`` processes, fed the detected person
-    boxes, and, as each window's calibrations arrive, decode its frames again and hand them to ``emit`` (frames
-    table and tracker) in order."""
+def _calibration_pool(video: Path, cfg: Config, info, duration: float, start: float | None, end: float | None,
+                      stride: int, boxes: dict[int, tuple[np.ndarray, np.ndarray]]):
+    """A pool of ``cfg.job.calibration_workers`` processes for the video's time windows; a window starts once
+    ``boxes`` (filled by the detection pass) reach its end."""
     from cv.calibration import CalibrationConfig
     from cv.calibration.parallel import WindowPool
 
-    last_t = kept[max(kept)][0]
     cal_cfg = cfg.calibration if isinstance(cfg.calibration, CalibrationConfig) else CalibrationConfig.from_dict(
         cfg.calibration)
+    return WindowPool(video, cal_cfg, duration=duration, workers=cfg.job.calibration_workers,
+                      window_s=cfg.job.calibration_window_s, start=start, end=end, stride=stride, boxes=boxes,
+                      fps=info.fps, wait_for_boxes=True)
+
+
+def _track_pooled(video: Path, cfg: Config, pool, start: float | None, end: float | None, stride: int,
+                  kept: dict[int, tuple[float, sv.Detections]], emit: Callable[[tuple], None],
+                  timing: dict[str, float]) -> None:
+    """As each window's calibrations arrive from ``pool``, decode its frames again and hand them with their
+    detections to ``emit`` (frames table and tracker), in order."""
+    pool.boxes_until(float("inf"))
     reader = VideoReader(video, start=start, end=end, stride=stride,
                          backend="auto" if cfg.video.backend == "device" else cfg.video.backend,
                          threads=cfg.video.threads)
+    results = pool.results()
     t_wait = 0.0
-    with WindowPool(video, cal_cfg, duration=last_t + stride / info.fps, workers=cfg.job.calibration_workers,
-                    window_s=cfg.job.calibration_window_s, start=start, end=end, stride=stride, boxes=boxes,
-                    fps=info.fps) as pool:
-        results = pool.results()
-        for f, _, img in reader:
-            if f not in kept:
-                continue
-            t0 = time.perf_counter()
+    for f, _, img in reader:
+        if f not in kept:
+            continue
+        t0 = time.perf_counter()
+        res = next(results, None)
+        while res is not None and res.frame < f:  # a frame the detection pass did not keep
             res = next(results, None)
-            while res is not None and res.frame < f:  # a frame the first pass did not keep
-                res = next(results, None)
-            t_wait += time.perf_counter() - t0
-            if res is None or res.frame != f:
-                raise InputError(f"{video}: frame {f} decoded again but not calibrated (the file changed?)")
-            det = kept[f][1]
-            emit((f, kept[f][0], det, img, _calib_row(res)))
+        t_wait += time.perf_counter() - t0
+        if res is None or res.frame != f:
+            raise InputError(f"{video}: frame {f} decoded again but not calibrated (the file changed?)")
+        emit((f, kept[f][0], kept[f][1], img, _calib_row(res)))
     timing["calibrate"] += t_wait
 
 
@@ -319,6 +322,7 @@ def process_video(
     key = {"sha256": sha, "config": cfg.hash(), "start": start, "end": end, "stride": stride,
            "version": __version__}
     ckpt = _Checkpoint(st, match_id, key)
+    pool = None
     try:
         calibrator = _optional_calibrator(cfg)
         tracker = _optional_tracker(cfg, info.fps / stride, detector)
@@ -341,6 +345,8 @@ def process_video(
         pooled = calibrator is not None and cfg.job.calibration_workers >= 2
         boxes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         kept: dict[int, tuple[float, sv.Detections]] = {}
+        if pooled and info.duration_claimed:  # windows start while detection goes on, as their boxes come in
+            pool = _calibration_pool(video, cfg, info, info.duration_claimed, start, end, stride, boxes)
 
         def _emit(item: tuple) -> None:
             f, t, det, img, row = item
@@ -411,6 +417,8 @@ def process_video(
                 timing["calibrate"] += time.perf_counter() - t0
                 for item in delay.push(f, t, dets[k], img, row):
                     _emit(item)
+            if pool is not None:
+                pool.boxes_until(float(batch.t[-1]) + 0.5 * stride / info.fps)
             n_frames += len(frames)
             n_det += sum(len(d) for d in dets)
             if since_flush >= cfg.job.chunk_frames:
@@ -425,7 +433,10 @@ def process_video(
             why = reader.stopped or "no frames in the requested range"
             raise InputError(f"{video}: no frame could be decoded ({why})")
         if pooled:
-            _calibrate_pooled_and_track(video, cfg, info, start, end, stride, kept, boxes, _emit, timing)
+            if pool is None:
+                last_t = kept[max(kept)][0]
+                pool = _calibration_pool(video, cfg, info, last_t + stride / info.fps, start, end, stride, boxes)
+            _track_pooled(video, cfg, pool, start, end, stride, kept, _emit, timing)
 
         t0 = time.perf_counter()
         tracks_table = None
@@ -468,4 +479,6 @@ def process_video(
                              tracks=0 if tracks_table is None else tracks_table.num_rows, status=status,
                              seconds=time.perf_counter() - t_start, stage_seconds=timing, resumed_frames=resumed)
     finally:
+        if pool is not None:
+            pool.close()
         ckpt.close()

@@ -66,12 +66,14 @@ class WindowPool:
     it (a view with too few lines to start from, which one calibrator running through carries by camera motion) is
     calibrated again from three, then nine times as far back. ``boxes`` (frame -> person boxes xyxy and
     confidences, with ``fps``) mask the people out of the line evidence and inform the shot type, as in one
-    calibrator's run."""
+    calibrator's run. With ``wait_for_boxes`` the caller is still filling ``boxes`` (a detector running through
+    the video): a window is started by :meth:`boxes_until` once the boxes reach its end, or when its results are
+    asked for."""
 
     def __init__(self, path: str | os.PathLike, cfg: CalibrationConfig, duration: float, workers: int,
                  window_s: float = 20.0, warmup_s: float = 4.0, start: float | None = None, end: float | None = None,
                  stride: int = 1, boxes: dict[int, tuple[np.ndarray, np.ndarray | None]] | None = None,
-                 fps: float = 25.0) -> None:
+                 fps: float = 25.0, wait_for_boxes: bool = False) -> None:
         t0 = start or 0.0
         t1 = duration if end is None else min(end, duration)
         self.windows = windows(t0, max(t1, t0 + 1e-3), window_s)
@@ -83,9 +85,20 @@ class WindowPool:
         self._warmup = warmup_s
         self._lock = threading.Lock()
         self._retry: dict[int, Future] = {}  # window -> its calibration from farther back, asked as soon as known
-        self._futures: list[Future] = [self._submit(k, warmup_s) for k in range(len(self.windows))]
-        for k, fut in enumerate(self._futures):
-            fut.add_done_callback(lambda _, k=k: self._check(k))
+        self._futures: list[Future | None] = [None] * len(self.windows)
+        if not wait_for_boxes:
+            self.boxes_until(float("inf"))
+
+    def boxes_until(self, t: float) -> None:
+        """The boxes of every frame before ``t`` (s) are in: start the windows that end by then."""
+        for k, (_, b) in enumerate(self.windows):
+            if self._futures[k] is None and (b <= t or t == float("inf")):
+                self._start(k)
+
+    def _start(self, k: int) -> Future:
+        fut = self._futures[k] = self._submit(k, self._warmup)
+        fut.add_done_callback(lambda _, k=k: self._check(k))
+        return fut
 
     def _lost_start(self, k: int, rows: list[FrameCalibration] | None = None) -> bool:
         """Window ``k`` starts without the camera that window ``k - 1`` ends on (both finished)."""
@@ -102,7 +115,9 @@ class WindowPool:
                 if not 0 < j < len(self._futures) or j in self._retry:
                     continue
                 a, b = self._futures[j - 1], self._futures[j]
-                if not (a.done() and b.done()) or a.cancelled() or b.cancelled() or a.exception() or b.exception():
+                if a is None or b is None or not (a.done() and b.done()):
+                    continue
+                if a.cancelled() or b.cancelled() or a.exception() or b.exception():
                     continue
                 if self._lost_start(j):
                     try:
@@ -121,8 +136,8 @@ class WindowPool:
 
     def results(self) -> Iterator[FrameCalibration]:
         """Every frame's calibration, in frame order."""
-        for k, fut in enumerate(self._futures):
-            rows = fut.result()
+        for k in range(len(self.windows)):
+            rows = (self._futures[k] or self._start(k)).result()
             if k > 0:
                 self._check(k)
                 for far in (None, 9 * self._warmup):  # the retry asked already, then one from farther still
@@ -137,7 +152,8 @@ class WindowPool:
     def close(self) -> None:
         """Stop the workers (pending windows are cancelled)."""
         for fut in [*self._futures, *self._retry.values()]:
-            fut.cancel()
+            if fut is not None:
+                fut.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> WindowPool:
