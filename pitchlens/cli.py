@@ -69,8 +69,9 @@ def process(
 
     def on_progress(kind: str, n: int, total: int | None) -> None:
         nonlocal task
-        if kind == "start":
-            task = progress_bar.add_task(f"{video.name}", total=total)
+        if kind == "start":  # a second start: the pass that tracks after the pooled calibration
+            desc = video.name if task is None else f"{video.name}: calibration and tracking"
+            task = progress_bar.add_task(desc, total=total)
         elif task is not None:
             progress_bar.advance(task, n)
 

@@ -192,10 +192,12 @@ def _calibration_pool(video: Path, cfg: Config, info, duration: float, start: fl
 
 def _track_pooled(video: Path, cfg: Config, pool, start: float | None, end: float | None, stride: int,
                   kept: dict[int, tuple[float, sv.Detections]], emit: Callable[[tuple], None],
-                  timing: dict[str, float]) -> None:
+                  timing: dict[str, float], progress: Callable[[str, int, int | None], None] | None = None) -> None:
     """As each window's calibrations arrive from ``pool``, decode its frames again and hand them with their
-    detections to ``emit`` (frames table and tracker), in order."""
+    detections to ``emit`` (frames table and tracker), in order; ``progress`` gets a second start."""
     pool.boxes_until(float("inf"))
+    if progress:
+        progress("start", 0, len(kept))
     reader = VideoReader(video, start=start, end=end, stride=stride,
                          backend="auto" if cfg.video.backend == "device" else cfg.video.backend,
                          threads=cfg.video.threads)
@@ -212,6 +214,8 @@ def _track_pooled(video: Path, cfg: Config, pool, start: float | None, end: floa
         if res is None or res.frame != f:
             raise InputError(f"{video}: frame {f} decoded again but not calibrated (the file changed?)")
         emit((f, kept[f][0], kept[f][1], img, _calib_row(res)))
+        if progress:
+            progress("advance", 1, len(kept))
     timing["calibrate"] += t_wait
 
 
@@ -436,7 +440,7 @@ def process_video(
             if pool is None:
                 last_t = kept[max(kept)][0]
                 pool = _calibration_pool(video, cfg, info, last_t + stride / info.fps, start, end, stride, boxes)
-            _track_pooled(video, cfg, pool, start, end, stride, kept, _emit, timing)
+            _track_pooled(video, cfg, pool, start, end, stride, kept, _emit, timing, progress)
 
         t0 = time.perf_counter()
         tracks_table = None
