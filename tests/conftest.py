@@ -16,6 +16,21 @@ SHARED = ROOT.parent / "shared" / "data"
 DEMO_WEIGHTS = ROOT / "weights" / "pitchlens-demo.pt"
 
 
+def pff_final_in_store(root: Path):
+    """The PFF World Cup final excerpt (real data), imported into a store at ``root`` as match ``wc``; returns the
+    import and the start times of its second to fourth periods (the importer leaves exactly 900 s before each, and
+    the excerpt's runs lie far apart within a period too, so the starts are given rather than found)."""
+    from pitchlens.importers import import_tracking
+    from pitchlens.store import Store
+
+    d = shared_data("tracking", "pff_wc2022_final")
+    im = import_tracking("pff", d / "pff_10517.jsonl", d / "pff_metadata_10517.json",
+                         roster=d / "pff_rosters_10517.json", match_id="wc")
+    Store(root).commit("wc", {"tracks": im.tracks, "matches": im.matches})
+    t = np.unique(im.tracks.column("t").to_numpy())
+    return im, [float(t[k + 1]) for k in np.flatnonzero(np.abs(np.diff(t) - 900.0) < 1e-6)]
+
+
 def _devices() -> list[str]:
     """Devices the device-path tests run on: the CPU always, the first CUDA GPU as well where there is one."""
     try:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from pitchlens.cdf import NO_JERSEY, write_cdf
 from pitchlens.cli import app
 from pitchlens.errors import InputError
-from pitchlens.importers import import_tracking
 from pitchlens.schema import MATCHES, TRACKS, conform
 from pitchlens.store import Store
-from tests.conftest import shared_data
+from tests.conftest import pff_final_in_store
 
 cdf = pytest.importorskip("cdf", reason="the CDF validator (common-data-format-validator) is a dev dependency")
 
@@ -31,8 +29,7 @@ def _store(tmp_path, ball_everywhere: bool = True):
     """Two periods of 1 s, 900 s apart. Home defends the left side first (at -x), then the right (+x): the sides
     change at half time. A home outfield player, the home goalkeeper (shirt 1), an away player (shirt 9), a
     referee and the ball; one home position far off the pitch; the away player interpolated in one frame."""
-    rows = {k: [] for k in ("frame", "t", "track_id", "role", "team", "jersey", "x", "y", "z", "speed", "accel",
-                            "provenance")}
+    points = []
     for half, t0 in enumerate((0.0, 960.0)):
         side = 1.0 if half == 0 else -1.0  # -x for home in the first half
         for i in range(25):
@@ -40,20 +37,14 @@ def _store(tmp_path, ball_everywhere: bool = True):
             for tid, role, team, jersey, x in PEOPLE:
                 if tid == -1 and not ball_everywhere and half == 0 and i == 3:
                     continue
-                rows["frame"].append(round(t * FPS))
-                rows["t"].append(t)
-                rows["track_id"].append(tid)
-                rows["role"].append(role)
-                rows["team"].append(team)
-                rows["jersey"].append(jersey)
                 far = tid == 1 and half == 0 and i == 5
-                rows["x"].append(120.0 if far else side * x + i * 0.1)
-                rows["y"].append(-tid * 2.0 + i * 0.05)
-                rows["z"].append(0.5 + i * 0.01 if tid == -1 else None)
-                rows["speed"].append(2.5 if tid > 0 else None)
-                rows["accel"].append(0.25 if tid > 0 else None)
-                rows["provenance"].append("interpolated" if tid == 3 and i == 7 else "detected")
-    n = len(rows["t"])
+                points.append({"frame": round(t * FPS), "t": t, "track_id": tid, "role": role, "team": team,
+                               "jersey": jersey, "x": 120.0 if far else side * x + i * 0.1,
+                               "y": -tid * 2.0 + i * 0.05, "z": 0.5 + i * 0.01 if tid == -1 else None,
+                               "speed": 2.5 if tid > 0 else None, "accel": 0.25 if tid > 0 else None,
+                               "provenance": "interpolated" if tid == 3 and i == 7 else "detected"})
+    rows = {k: [p[k] for p in points] for k in points[0]}
+    n = len(points)
     st = Store(tmp_path / "s")
     st.commit("m", {"tracks": conform({"match_id": ["m"] * n, **rows}, TRACKS),
                     "matches": conform({"match_id": ["m"], "fps": [FPS], "status": ["complete"],
@@ -162,12 +153,7 @@ def test_the_export_command(tmp_path):
 
 def test_real_tracking_data_exports_valid_cdf(tmp_path):
     """The PFF World Cup final excerpt, imported and exported: valid, four periods, every stored position."""
-    d = shared_data("tracking", "pff_wc2022_final")
-    im = import_tracking("pff", d / "pff_10517.jsonl", d / "pff_metadata_10517.json",
-                         roster=d / "pff_rosters_10517.json", match_id="wc")
-    Store(tmp_path / "s").commit("wc", {"tracks": im.tracks, "matches": im.matches})
-    t = np.unique(im.tracks.column("t").to_numpy())
-    starts = [float(t[k + 1]) for k in np.flatnonzero(np.abs(np.diff(t) - 900.0) < 1e-6)]
+    im, starts = pff_final_in_store(tmp_path / "s")
     r = write_cdf(tmp_path / "s", "wc", tmp_path / "cdf", kickoff="2022-12-18T15:00:00Z", period_starts=starts)
     cdf.MetaSchemaValidator().validate_schema(sample=str(r.meta), mode="extreme")
     # frames where the ball was not tracked hold null ball coordinates: the schema allows them, the validator's

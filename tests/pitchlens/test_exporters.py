@@ -9,10 +9,10 @@ import pytest
 
 from pitchlens.errors import InputError
 from pitchlens.exporters import to_kloppy
-from pitchlens.importers import dataset_to_tracks, import_tracking
+from pitchlens.importers import dataset_to_tracks
 from pitchlens.schema import MATCHES, TRACKS, conform
 from pitchlens.store import Store
-from tests.conftest import shared_data
+from tests.conftest import pff_final_in_store
 
 FPS = 25.0
 
@@ -87,14 +87,7 @@ def test_a_missing_match_is_a_clear_error(tmp_path):
 
 def test_real_tracking_data_round_trips(tmp_path):
     """The PFF World Cup final excerpt: imported, stored, exported to kloppy, imported again: the same tracks."""
-    d = shared_data("tracking", "pff_wc2022_final")
-    im = import_tracking("pff", d / "pff_10517.jsonl", d / "pff_metadata_10517.json",
-                         roster=d / "pff_rosters_10517.json", match_id="wc")
-    Store(tmp_path / "s").commit("wc", {"tracks": im.tracks, "matches": im.matches})
-    # the excerpt's runs lie far apart within a period too, so the period starts are given: the importer leaves
-    # exactly 900 s before each
-    t = np.unique(im.tracks.column("t").to_numpy())
-    starts = [float(t[k + 1]) for k in np.flatnonzero(np.abs(np.diff(t) - 900.0) < 1e-6)]
+    im, starts = pff_final_in_store(tmp_path / "s")
     assert len(starts) == 3
     ds = to_kloppy(tmp_path / "s", "wc", period_starts=starts)
     assert len(ds.metadata.periods) == im.periods == 4
