@@ -15,7 +15,8 @@ What a broadcast clip does not know is written as plain defaults, never guessed:
 A person appears in a frame only where his position is known; ``is_visible`` is true where he was detected in that
 frame (false where the position was predicted or interpolated). Positions outside CDF's area (beyond 65 m / 42.5 m
 of the centre) are left out. A frame without a ball position has ``null`` ball coordinates, as the schema allows
-(the format's validator, 0.1.1, asks for numbers there all the same).
+(the format's validator, 0.1.1, asks for numbers there all the same). A period whose direction of play the
+positions do not show (a team unseen) takes the opposite of the period before it (or after it).
 """
 
 from __future__ import annotations
@@ -69,6 +70,20 @@ def _kickoff(value: str | datetime | None) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def _home_directions(found: list[int | None]) -> list[int]:
+    """The home team's direction (+1: towards +x) in each period: as found from the positions, else the
+    opposite of the nearest period found before it (the ends change every period), else of the nearest after it,
+    else +1 (CDF requires a direction for every period but a shootout)."""
+    out: list[int | None] = list(found)
+    for k in range(len(out)):
+        if out[k] is None and k > 0 and out[k - 1] is not None:
+            out[k] = -out[k - 1]
+    for k in range(len(out) - 2, -1, -1):
+        if out[k] is None and out[k + 1] is not None:
+            out[k] = -out[k + 1]
+    return [1 if d is None else int(d) for d in out]
+
+
 def _write_atomic(path: Path, lines) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -108,7 +123,7 @@ def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff:
         raise InputError(f"match {match_id}: {len(spans)} periods found, CDF has at most {len(PERIOD_NAMES)} "
                          "(give --period-starts, or a larger period gap)")
     starts = np.array([a for a, _ in spans])
-    dirs = attacking_directions(t, x, team, role, spans)
+    home_dir = _home_directions([d["home"] for d in attacking_directions(t, x, team, role, spans)])
     frames_k = np.unique(frame[keep]).astype(np.int64)
     first_frame = int(frames_k[0])
 
@@ -170,13 +185,12 @@ def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff:
 
     frame_period = np.array([period_of(by_frame[int(f)]["t"]) for f in frames_k])
     periods, whistles = [], []
-    for n, ((a, b), d) in enumerate(zip(spans, dirs, strict=True)):
+    for n, ((a, b), d) in enumerate(zip(spans, home_dir, strict=True)):
         in_p = frames_k[frame_period == n]
         p = {"period": PERIOD_NAMES[n], "start_time": _utc(ko, a), "end_time": _utc(ko, b),
              "frame_id_start": int(in_p[0]) - first_frame, "frame_id_end": int(in_p[-1]) - first_frame}
-        if d["home"] is not None:
-            p["play_direction"] = "left_right" if d["home"] > 0 else "right_left"
-            p["left_team_id"], p["right_team_id"] = ("home", "away") if d["home"] > 0 else ("away", "home")
+        p["play_direction"] = "left_right" if d > 0 else "right_left"
+        p["left_team_id"], p["right_team_id"] = ("home", "away") if d > 0 else ("away", "home")
         periods.append(p)
         whistles += [{"type": PERIOD_NAMES[n], "sub_type": "start", "time": p["start_time"]},
                      {"type": PERIOD_NAMES[n], "sub_type": "end", "time": p["end_time"]}]

@@ -25,7 +25,7 @@ PEOPLE = ((1, "player", "home", None, -20.0), (2, "goalkeeper", "home", "1", -50
           (4, "referee", None, None, 0.0), (-1, "ball", None, None, 5.0))  # id, role, team, shirt, x in the first half
 
 
-def _store(tmp_path, ball_everywhere: bool = True):
+def _store(tmp_path, ball_everywhere: bool = True, away_second_half: bool = True):
     """Two periods of 1 s, 900 s apart. Home defends the left side first (at -x), then the right (+x): the sides
     change at half time. A home outfield player, the home goalkeeper (shirt 1), an away player (shirt 9), a
     referee and the ball; one home position far off the pitch; the away player interpolated in one frame."""
@@ -35,7 +35,8 @@ def _store(tmp_path, ball_everywhere: bool = True):
         for i in range(25):
             t = t0 + i / FPS
             for tid, role, team, jersey, x in PEOPLE:
-                if tid == -1 and not ball_everywhere and half == 0 and i == 3:
+                if (tid == -1 and not ball_everywhere and half == 0 and i == 3) or (
+                        team == "away" and not away_second_half and half == 1):
                     continue
                 far = tid == 1 and half == 0 and i == 5
                 points.append({"frame": round(t * FPS), "t": t, "track_id": tid, "role": role, "team": team,
@@ -176,3 +177,16 @@ def test_real_tracking_data_exports_valid_cdf(tmp_path):
                  if role in ("player", "goalkeeper") and team in ("home", "away") and x is not None and abs(x) <= 65)
     out = sum(len(ln["teams"]["home"]["players"]) + len(ln["teams"]["away"]["players"]) for ln in lines)
     assert out == people > 1000
+
+
+def test_a_period_without_one_team_takes_the_other_ends(tmp_path):
+    from pitchlens.cdf import _home_directions
+
+    store, _ = _store(tmp_path, away_second_half=False)  # the second half's direction cannot be seen
+    r = write_cdf(store, "m", tmp_path / "cdf")
+    cdf.MetaSchemaValidator().validate_schema(sample=str(r.meta), mode="extreme")  # a direction for every period
+    p1, p2 = json.loads(r.meta.read_text())["match"]["periods"]
+    assert (p1["play_direction"], p2["play_direction"]) == ("left_right", "right_left")
+    assert _home_directions([1, None, None, -1]) == [1, -1, 1, -1]
+    assert _home_directions([None, -1]) == [1, -1]
+    assert _home_directions([None, None]) == [1, 1]
