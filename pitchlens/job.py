@@ -203,7 +203,8 @@ def _track_pooled(video: Path, cfg: Config, pool, start: float | None, end: floa
                          threads=cfg.video.threads)
     results = pool.results()
     t_wait = 0.0
-    for f, _, img in reader:
+    # the frames are decoded again a few ahead in a thread, as in the detection pass
+    for f, _, img in run_ahead(iter(reader), cfg.video.prefetch * cfg.video.batch_size, "pitchlens-redecode"):
         if f not in kept:
             continue
         t0 = time.perf_counter()
