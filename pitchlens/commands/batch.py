@@ -19,7 +19,8 @@ def batch(
     device: str | None = typer.Option(None, "--device", help="auto | cpu | cuda:N."),
     ray: str | None = typer.Option(None, "--ray", help="Run on Ray: 'local' or a cluster address ('auto', ray://…)."),
     gpus: float = typer.Option(0.0, "--gpus-per-match", help="GPUs each match holds on Ray."),
-    cpus: float = typer.Option(1.0, "--cpus-per-match", help="CPUs each match holds on Ray."),
+    cpus: float | None = typer.Option(None, "--cpus-per-match",
+                                      help="CPUs each match holds on Ray (default: 1 + job.calibration_workers)."),
     force: bool = typer.Option(False, "--force", help="Re-process matches the store already holds."),
 ) -> None:
     """Process many matches; done matches (same video bytes, same settings) are skipped."""
@@ -33,7 +34,9 @@ def batch(
         overrides["detector"]["weights"] = str(Path(weights).resolve()) if Path(weights).exists() else weights
     if device:
         overrides["detector"]["device"] = device
-    load_config(config, overrides)  # fail fast on a bad config, before any work starts
+    cfg = load_config(config, overrides)  # fail fast on a bad config, before any work starts
+    if cpus is None:  # a match calibrating in a pool of processes holds their cores too
+        cpus = 1.0 + (cfg.job.calibration_workers if cfg.job.calibration_workers >= 2 else 0)
     units = plan([str(v) for v in videos])
 
     def show(r) -> None:

@@ -53,3 +53,22 @@ def test_ray_runs_units_on_workers(tmp_path, clips, yolo_weights):
     assert sorted(r.state for r in res) == ["done", "done"]
     assert sorted(Store(store).match_ids()) == ["m0", "m1"]
     assert all(Store(store).read("frames", m).num_rows == 12 for m in ("m0", "m1"))
+
+
+def test_a_match_calibrating_in_a_pool_holds_its_cores_on_ray(tmp_path, clips, monkeypatch):
+    """Without --cpus-per-match, a match holds one core plus its calibration workers (job.calibration_workers)."""
+    from typer.testing import CliRunner
+
+    import pitchlens.batch
+    from pitchlens.cli import app
+
+    asked = []
+    monkeypatch.setattr(pitchlens.batch, "run_ray", lambda units, *a, **k: asked.append(k["cpus_per_unit"]) or [])
+    cfg = tmp_path / "pool.yaml"
+    cfg.write_text("job:\n  calibration_workers: 3\n")
+    for extra, want in (([], 1.0), (["--config", str(cfg)], 4.0), (["--config", str(cfg), "--cpus-per-match", "2"],
+                                                                   2.0)):
+        res = CliRunner().invoke(app, ["batch", *map(str, clips), "--store", str(tmp_path / "s"), "--ray", "local",
+                                       *extra])
+        assert res.exit_code == 0, res.output
+        assert asked[-1] == want
