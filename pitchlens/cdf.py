@@ -124,22 +124,26 @@ def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff:
                          "(give --period-starts, or a larger period gap)")
     starts = np.array([a for a, _ in spans])
     home_dir = _home_directions([d["home"] for d in attacking_directions(t, x, team, role, spans)])
-    frames_k = np.unique(frame[keep]).astype(np.int64)
-    first_frame = int(frames_k[0])
+
+    def period_of(seconds: float) -> int:
+        return int(np.searchsorted(starts, seconds + 1e-9, side="right")) - 1
 
     meta_rows = st.read("matches", match_id).to_pylist()
     fps = float(meta_rows[0]["fps"]) if meta_rows and meta_rows[0]["fps"] else 25.0
     version = (meta_rows[0].get("pipeline_version") if meta_rows else None) or "unknown"
 
-    # per frame: its time, people and ball
+    # per frame: its time, period, people and ball; the teams' players and the officials, each once
     order = np.lexsort((tid, frame))
     by_frame: dict[int, dict] = {}
-    seen_first: dict[int, float] = {}
+    roster: dict[str, dict[int, dict]] = {"home": {}, "away": {}}
+    officials: dict[int, dict] = {}
     for k in order[keep[order]]:
         f = int(frame[k])
-        rec = by_frame.setdefault(f, {"t": float(t[k]), "home": [], "away": [], "officials": [], "ball": None})
+        rec = by_frame.get(f)
+        if rec is None:
+            rec = by_frame[f] = {"t": float(t[k]), "period": period_of(float(t[k])), "home": [], "away": [],
+                                 "officials": [], "ball": None}
         i = int(tid[k])
-        seen_first.setdefault(i, float(t[k]))
         xy = {"x": round(float(x[k]), 3), "y": round(float(y[k]), 3)}
         if ball[k]:
             rec["ball"] = {**xy, "z": None if not np.isfinite(z[k]) else round(float(z[k]), 3)}
@@ -150,16 +154,23 @@ def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff:
         if np.isfinite(accel[k]):
             item["acc"] = round(float(accel[k]), 3)
         item["is_visible"] = c["provenance"][k] == "detected"
-        rec["officials" if official[k] else str(team[k])].append(item)
-
-    def period_of(seconds: float) -> int:
-        return int(np.searchsorted(starts, seconds + 1e-9, side="right")) - 1
+        side = "officials" if official[k] else str(team[k])
+        rec[side].append(item)
+        if official[k]:
+            officials.setdefault(i, {"id": f"track {i}"})
+        elif i not in roster[side]:  # first seen here
+            jersey = c["jersey"][k]
+            roster[side][i] = {"id": f"track {i}", "team_id": side,
+                               "jersey_number": int(jersey) if jersey is not None and str(jersey).isdigit()
+                               else NO_JERSEY,
+                               "is_starter": rec["period"] == 0}
+    first_frame = min(by_frame)
 
     def lines():
         for f in sorted(by_frame):
             rec = by_frame[f]
             out = {"frame_id": f - first_frame, "timestamp": _utc(ko, rec["t"]),
-                   "period": PERIOD_NAMES[period_of(rec["t"])], "match": {"id": match_id},
+                   "period": PERIOD_NAMES[rec["period"]], "match": {"id": match_id},
                    "teams": {"home": {"id": "home", "players": rec["home"]},
                              "away": {"id": "away", "players": rec["away"]}},
                    "ball": rec["ball"] or {"x": None, "y": None, "z": None}}
@@ -167,28 +178,11 @@ def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff:
                 out["officials"] = rec["officials"]
             yield json.dumps(out, separators=(",", ":")) + "\n"
 
-    # the teams' players and the officials, each once
-    roster: dict[str, dict[int, dict]] = {"home": {}, "away": {}}
-    officials: dict[int, dict] = {}
-    for k in np.flatnonzero(keep & ~ball):
-        i = int(tid[k])
-        if official[k]:
-            officials.setdefault(i, {"id": f"track {i}"})
-            continue
-        side = str(team[k])
-        if i not in roster[side]:
-            jersey = c["jersey"][k]
-            roster[side][i] = {"id": f"track {i}", "team_id": side,
-                               "jersey_number": int(jersey) if jersey is not None and str(jersey).isdigit()
-                               else NO_JERSEY,
-                               "is_starter": period_of(seen_first[i]) == 0}
-
-    frame_period = np.array([period_of(by_frame[int(f)]["t"]) for f in frames_k])
     periods, whistles = [], []
     for n, ((a, b), d) in enumerate(zip(spans, home_dir, strict=True)):
-        in_p = frames_k[frame_period == n]
+        in_p = [f for f, rec in by_frame.items() if rec["period"] == n]
         p = {"period": PERIOD_NAMES[n], "start_time": _utc(ko, a), "end_time": _utc(ko, b),
-             "frame_id_start": int(in_p[0]) - first_frame, "frame_id_end": int(in_p[-1]) - first_frame}
+             "frame_id_start": min(in_p) - first_frame, "frame_id_end": max(in_p) - first_frame}
         p["play_direction"] = "left_right" if d > 0 else "right_left"
         p["left_team_id"], p["right_team_id"] = ("home", "away") if d > 0 else ("away", "home")
         periods.append(p)
@@ -199,9 +193,10 @@ def write_cdf(store: str | Path, match_id: str, out_dir: str | Path, *, kickoff:
         "competition": {"id": competition_id},
         "season": {"id": season_id},
         "match": {"id": match_id, "kickoff_time": _utc(ko, 0.0), "periods": periods, "whistles": whistles},
-        "teams": {side: {"id": side, "players": list(roster[side].values())} for side in ("home", "away")},
+        "teams": {side: {"id": side, "players": [roster[side][i] for i in sorted(roster[side])]}
+                  for side in ("home", "away")},
         "venue": {"id": venue_id, "pitch_length": DEFAULT_PITCH.length, "pitch_width": DEFAULT_PITCH.width},
-        "officials": list(officials.values()),
+        "officials": [officials[i] for i in sorted(officials)],
         "meta": {"video": {"perspective": "broadcast", "version": str(version), "name": "pitchlens",
                            "fps": int(round(fps))},
                  "tracking": source, "event": None, "landmarks": None, "ball": source,

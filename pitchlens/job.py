@@ -176,15 +176,12 @@ def _calib_row(res) -> dict:
             "H": None if H is None else np.asarray(H, float).reshape(3, 3)}
 
 
-def _calibration_pool(video: Path, cfg: Config, info, duration: float, start: float | None, end: float | None,
-                      stride: int, boxes: dict[int, tuple[np.ndarray, np.ndarray]]):
-    """A pool of ``cfg.job.calibration_workers`` processes for the video's time windows; a window starts once
-    ``boxes`` (filled by the detection pass) reach its end."""
-    from cv.calibration import CalibrationConfig
+def _calibration_pool(video: Path, cfg: Config, cal_cfg, info, duration: float, start: float | None,
+                      end: float | None, stride: int, boxes: dict[int, tuple[np.ndarray, np.ndarray]]):
+    """A pool of ``cfg.job.calibration_workers`` processes calibrating the video's time windows with ``cal_cfg``;
+    a window starts once ``boxes`` (filled by the detection pass) reach its end."""
     from cv.calibration.parallel import WindowPool
 
-    cal_cfg = cfg.calibration if isinstance(cfg.calibration, CalibrationConfig) else CalibrationConfig.from_dict(
-        cfg.calibration)
     return WindowPool(video, cal_cfg, duration=duration, workers=cfg.job.calibration_workers,
                       window_s=cfg.job.calibration_window_s, start=start, end=end, stride=stride, boxes=boxes,
                       fps=info.fps, wait_for_boxes=True)
@@ -351,7 +348,8 @@ def process_video(
         boxes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         kept: dict[int, tuple[float, sv.Detections]] = {}
         if pooled and info.duration_claimed:  # windows start while detection goes on, as their boxes come in
-            pool = _calibration_pool(video, cfg, info, info.duration_claimed, start, end, stride, boxes)
+            pool = _calibration_pool(video, cfg, calibrator.cfg, info, info.duration_claimed, start, end, stride,
+                                     boxes)
 
         def _emit(item: tuple) -> None:
             f, t, det, img, row = item
@@ -440,7 +438,8 @@ def process_video(
         if pooled:
             if pool is None:
                 last_t = kept[max(kept)][0]
-                pool = _calibration_pool(video, cfg, info, last_t + stride / info.fps, start, end, stride, boxes)
+                pool = _calibration_pool(video, cfg, calibrator.cfg, info, last_t + stride / info.fps, start, end,
+                                         stride, boxes)
             _track_pooled(video, cfg, pool, start, end, stride, kept, _emit, timing, progress)
 
         t0 = time.perf_counter()

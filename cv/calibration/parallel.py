@@ -80,7 +80,7 @@ class WindowPool:
         self.retried = 0  # windows calibrated again from the previous window's camera
         self._path, self._stride, self._fps, self._boxes = str(Path(path)), stride, fps, boxes
         self._last = [k == len(self.windows) - 1 and end is None for k in range(len(self.windows))]
-        self._cfg = {k: v for k, v in asdict(cfg).items()}
+        self._cfg = asdict(cfg)
         self._pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=mp.get_context("spawn"))
         self._warmup = warmup_s
         self._lock = threading.Lock()

@@ -43,7 +43,7 @@ def calibrate(
 
         info = reader.info
         duration = info.duration_claimed or (info.frames_claimed or 0) / (info.fps or 25.0)
-        pool = WindowPool(video, CalibrationConfig.from_dict(vars(cfg)), duration=duration, workers=workers,
+        pool = WindowPool(video, cal.cfg, duration=duration, workers=workers,
                           window_s=window, end=max_frames / (info.fps or 25.0) if max_frames else None)
 
     def one_by_one():
