@@ -32,7 +32,7 @@ from cv.detect import empty_detections  # noqa: E402
 from cv.video import VideoReader  # noqa: E402
 from pitchlens.config import load_config  # noqa: E402
 from pitchlens.evaluation import evaluate  # noqa: E402
-from pitchlens.job import detections_by_frame  # noqa: E402
+from pitchlens.job import build_number_reader, detections_by_frame, number_weights  # noqa: E402
 from pitchlens.schema import TRACKS, conform  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
 from tracking import MatchTracker  # noqa: E402
@@ -64,11 +64,14 @@ def stored_frames(clip_dir: Path, store: Store, match_id: str) -> tuple[float, I
 
 
 def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
-           shots: bool = True, redetect=None) -> tuple[dict, MatchTracker]:
+           shots: bool = True, redetect=None, numbers: bool = True) -> tuple[dict, MatchTracker]:
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts; ``redetect``: the
     ball tracker's re-detection hook, as the job gives it); returns (tracks columns, the tracker)."""
     fps, frames = stored_frames(clip_dir, store, match_id)
-    tracker = MatchTracker(load_config().tracking, fps=fps, redetect=redetect)
+    cfg = load_config()
+    cfg.detector.profile = "demo"  # the stored detections are the demo detector's
+    reader = build_number_reader(number_weights(cfg)) if numbers else None
+    tracker = MatchTracker(cfg.tracking, fps=fps, redetect=redetect, numbers=reader)
     for f, t, img, det, H, usable, shot in frames:
         tracker.update(frame=f, t=t, detections=det, homography=H, usable=usable, image=img,
                        shot=shot if shots else None)

@@ -271,6 +271,32 @@ def _optional_calibrator(cfg: Config):
     return build_calibrator(cfg.calibration if cfg.calibration is not None else CalibrationConfig())
 
 
+#: The project's shirt-number model, trained on the same synthetic footage as the demo detector.
+DEMO_NUMBERS = "pitchlens-jersey.pt"
+
+
+def number_weights(cfg: Config) -> str:
+    """The shirt-number model the config asks for ("" for none): ``tracking.numbers.weights``, where "auto" means
+    the project's synthetic-footage model with the demo detector and no reading otherwise."""
+    from tracking import TrackingConfig
+
+    w = (cfg.tracking if cfg.tracking is not None else TrackingConfig()).numbers.weights
+    if w == "auto":
+        return DEMO_NUMBERS if cfg.detector.profile == "demo" else ""
+    return w
+
+
+def build_number_reader(weights: str, device: str = "cpu"):
+    """The shirt-number reader for model file ``weights`` (as given, then under weights/); None for "".
+
+    Raises ``WeightsError`` naming the file where it is missing or not a number model."""
+    if not weights:
+        return None
+    from cv.jersey import JerseyReader
+
+    return JerseyReader(resolve_weights(weights, [WEIGHTS_DIR]), device=device)
+
+
 def _optional_tracker(cfg: Config, fps: float, detector: Detector | None = None):
     try:
         from tracking import MatchTracker, TrackingConfig
@@ -280,7 +306,7 @@ def _optional_tracker(cfg: Config, fps: float, detector: Detector | None = None)
     redetect = None
     if detector is not None and tcfg.ball.redetect:
         redetect = crop_redetector(detector, tcfg.ball.redetect_upscale)
-    return MatchTracker(tcfg, fps=fps, redetect=redetect)
+    return MatchTracker(tcfg, fps=fps, redetect=redetect, numbers=build_number_reader(number_weights(cfg)))
 
 
 def _optional_tactics(tracks: pa.Table, match_id: str, fps: float, cfg: Config) -> dict[str, pa.Table]:

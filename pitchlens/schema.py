@@ -124,7 +124,8 @@ TRUTH_OBJECTS = _s(
     f("x", pa.float64()),
     f("y", pa.float64()),
     f("z", pa.float64()),
-    doc="Synthetic truth per object and frame: identity, visible box, occluded share, pitch position.",
+    f("number_px", pa.float32()),
+    doc="Synthetic truth per object and frame: identity, visible box, occluded share, pitch position, shown number.",
 )
 
 # --- tactics ------------------------------------------------------------------------

@@ -153,6 +153,11 @@ class OfflineConfig:
     stitch_chain_max_app: float = 0.6  # ... with this appearance gate (pooled colours are surer than a piece's)
     stitch_insert: bool = True  # a chain that fits in a gap of another chain (after both passes) is put in it
     stitch_rounds: int = 2  # assignments made; after each, unsampled pieces take their chain's skin tone
+    stitch_numbers: bool = True  # pieces showing different shirt numbers are never joined; the same number
+    # waives the shirt-colour term and gate up to stitch_number_max_app (the other team may wear the same number)
+    stitch_number_max_app: float = 0.8
+    number_votes: float = 2.9  # a piece's number: the summed probability of its reads of it reaches this ...
+    number_share: float = 0.8  # ... and is at least this share of all its reads
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation
     fill_positions: bool = True  # also interpolate positions missing for want of a usable homography (same limit)
     smoother: str = "savgol"  # "savgol", "rts" or "none"
@@ -164,6 +169,18 @@ class OfflineConfig:
 
 
 @dataclass
+class NumberConfig:
+    """Shirt numbers read from the person boxes (``cv.jersey``): they keep teammates apart when pieces are joined
+    and fill the ``jersey`` column."""
+
+    # number model file (as given, then under weights/); "" = not read; "auto": the project's model
+    # (pitchlens-jersey.pt, trained on synthetic footage) with the demo detector, none otherwise
+    weights: str = "auto"
+    every: int = 2  # read the boxes of every k-th frame
+    min_prob: float = 0.99  # reads less sure than this are dropped
+
+
+@dataclass
 class TrackingConfig:
     """All tracking parameters."""
 
@@ -171,6 +188,7 @@ class TrackingConfig:
     ball: BallConfig = field(default_factory=BallConfig)
     teams: TeamConfig = field(default_factory=TeamConfig)
     offline: OfflineConfig = field(default_factory=OfflineConfig)
+    numbers: NumberConfig = field(default_factory=NumberConfig)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> TrackingConfig:

@@ -6,16 +6,20 @@ Output (``MatchTracker.finish``): a dict of equal-length columns named as the st
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
 from tracking.offline import (
     blind_series,
+    decided_number,
     drop_short,
     fill_gaps,
     fill_positions,
     finish_ball,
+    piece_numbers,
     relabel,
     smooth_tracks,
     split_tracks,
@@ -23,7 +27,14 @@ from tracking.offline import (
     tracklets_from_rows,
 )
 from tracking.teams import TrackSummary, assign_roles_teams, attacking_directions, role_vote
-from tracking.tracker import PERSON_CLASSES, PlayerTracker
+from tracking.tracker import PERSON_CLASSES, PROV_DETECTED, PlayerTracker
+
+
+class NumberReader(Protocol):
+    """Reads shirt numbers: (numbers or None, probabilities) for the boxes (N, 4) of a BGR image."""
+
+    def read(self, image: np.ndarray, xyxy: np.ndarray) -> tuple[list[str | None], np.ndarray]: ...
+
 
 PROV_NAMES = np.array(["detected", "predicted", "interpolated"], dtype=object)
 
@@ -32,8 +43,12 @@ class MatchTracker:
     """Track one match: call :meth:`update` for every decoded frame in order, then :meth:`finish`."""
 
     def __init__(self, cfg: TrackingConfig | None = None, fps: float = 25.0, redetect: Redetector | None = None,
-                 app_every: int = 5):
+                 app_every: int = 5, numbers: NumberReader | None = None):
+        """``numbers``: reads shirt numbers from a frame's person boxes (``cv.jersey.JerseyReader``), or None."""
         self.cfg = cfg or TrackingConfig()
+        self.numbers = numbers
+        self._reads: list[tuple[int, int, str, float]] = []  # frame, online track id, number, probability
+        self._n_updates = 0
         self.fps = float(fps)
         self.players = PlayerTracker(self.cfg.player, self.cfg.teams, app_every=app_every,
                                      segment_gap_s=self.cfg.offline.split_gap_s)
@@ -81,10 +96,33 @@ class MatchTracker:
                 self.players.cut()
             self._shot = shot
         self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image, Hinv)
+        self._n_updates += 1
+        every = max(1, self.cfg.numbers.every)
+        if self.numbers is not None and image is not None and (self._n_updates - 1) % every == 0:
+            self._read_numbers(frame, image)
         self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image, Hinv)
         self._frames.append(int(frame))
         self._t.append(float(t))
         self._usable.append(H is not None)
+
+    def _read_numbers(self, frame: int, image: np.ndarray) -> None:
+        """Read the shirt numbers of the tracks detected in this frame."""
+        p = self.players
+        if not p.rec_frame or p.rec_frame[-1][0] != frame:
+            return
+        det = p.rec_prov[-1] == PROV_DETECTED
+        if not det.any():
+            return
+        ids = p.rec_id[-1][det]
+        nums, prob = self.numbers.read(image, p.rec_box[-1][det])
+        for tid, num, q in zip(ids.tolist(), nums, prob.tolist()):
+            if num is not None and q >= self.cfg.numbers.min_prob:
+                self._reads.append((int(frame), int(tid), num, float(q)))
+
+    def _reads_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        r = self._reads
+        return (np.array([x[0] for x in r], np.int64), np.array([x[1] for x in r], np.int64),
+                np.array([x[2] for x in r], dtype=object), np.array([x[3] for x in r], float))
 
     def _rise_per_m(self, frame: int, xy: np.ndarray) -> float:
         """Metres a ball's ground projection moves away from the camera per metre of height, at ground point ``xy``
@@ -123,8 +161,9 @@ class MatchTracker:
         roles0 = {pid: role_vote(sg.votes) for pid, sg in segs.items() if sg is not None}
         apps = {pid: sg.app for pid, sg in segs.items() if sg is not None}
         skins = {pid: (sg.skin, sg.skin_n) for pid, sg in segs.items() if sg is not None}
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins), cfg.offline, self.players.drift_series(),
-                         blind_series(t_all, usable_all))
+        numbers = piece_numbers(rows, parent, self._reads_arrays())
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins, numbers), cfg.offline,
+                         self.players.drift_series(), blind_series(t_all, usable_all))
         rows = relabel(rows, mapping)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))
@@ -156,6 +195,13 @@ class MatchTracker:
             summaries.append(s)
         roles, teams = assign_roles_teams(summaries, cfg.teams, rows["t"], xy[:, 0], rows["track_id"], xy[:, 1])
         n = len(rows["frame"])
+        pooled: dict[int, dict[str, float]] = {}
+        for pid, votes in numbers.items():
+            v = pooled.setdefault(mapping.get(pid, pid), {})
+            for k, w in votes.items():
+                v[k] = v.get(k, 0.0) + w
+        shirt = {root: decided_number(v, cfg.offline.number_votes, cfg.offline.number_share)
+                 for root, v in pooled.items()}
         role_col = np.array([roles.get(int(i), "player") for i in rows["track_id"]], dtype=object)
         team_col = np.array([teams.get(int(i)) for i in rows["track_id"]], dtype=object)
         self.directions = attacking_directions(rows["t"], xy[:, 0], team_col, role_col, periods)
@@ -168,7 +214,8 @@ class MatchTracker:
             "track_id": np.concatenate([rows["track_id"], np.full(nb, BALL_TRACK_ID, np.int64)]),
             "role": np.concatenate([role_col, np.full(nb, "ball", dtype=object)]),
             "team": np.concatenate([team_col, np.full(nb, None, dtype=object)]),
-            "jersey": np.full(n + nb, None, dtype=object),
+            "jersey": np.concatenate([np.array([shirt.get(int(i)) for i in rows["track_id"]], dtype=object),
+                                      np.full(nb, None, dtype=object)]),
             "x1": np.concatenate([rows["box"][:, 0], ball["box"][:, 0]]).astype(np.float32),
             "y1": np.concatenate([rows["box"][:, 1], ball["box"][:, 1]]).astype(np.float32),
             "x2": np.concatenate([rows["box"][:, 2], ball["box"][:, 2]]).astype(np.float32),

@@ -38,6 +38,40 @@ class Tracklet:
     skin_n: int = 0
     v_start: np.ndarray = field(default_factory=lambda: np.zeros(2))  # velocity over its first rows (m/s)
     v_end: np.ndarray = field(default_factory=lambda: np.zeros(2))  # ... and over its last rows
+    numbers: dict[str, float] = field(default_factory=dict)  # shirt number -> summed probability of its reads
+
+
+def decided_number(votes: dict[str, float], min_votes: float, min_share: float) -> str | None:
+    """The shirt number a piece shows: the most read one, where its summed probability reaches ``min_votes`` and
+    is at least ``min_share`` of all reads; None otherwise."""
+    if not votes:
+        return None
+    best = max(votes, key=votes.get)
+    w = votes[best]
+    return best if w >= min_votes and w >= min_share * sum(votes.values()) else None
+
+
+def piece_numbers(rows: dict, parent: dict[int, int], reads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+                  ) -> dict[int, dict[str, float]]:
+    """Shirt-number votes per piece: ``reads`` (frames, online track ids, numbers, probabilities) land on the
+    piece (of ``rows``, after :func:`split_tracks`; ``parent``: piece -> online track) holding that track's row
+    in that frame."""
+    fr, tid, num, prob = reads
+    if not len(fr) or not len(rows["frame"]):
+        return {}
+    piece = rows["track_id"].astype(np.int64)
+    orig = np.array([parent.get(int(p), int(p)) for p in piece], np.int64)
+    key = orig * (1 << 32) + rows["frame"].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    q = tid.astype(np.int64) * (1 << 32) + fr.astype(np.int64)
+    at = np.minimum(np.searchsorted(ks, q), len(ks) - 1)
+    hit = ks[at] == q
+    out: dict[int, dict[str, float]] = {}
+    for p, n, w in zip(piece[order[at[hit]]].tolist(), num[hit].tolist(), prob[hit].tolist()):
+        v = out.setdefault(int(p), {})
+        v[n] = v.get(n, 0.0) + float(w)
+    return out
 
 
 def _velocity(t: np.ndarray, xy: np.ndarray, k: int = 4) -> np.ndarray:
@@ -49,9 +83,12 @@ def _velocity(t: np.ndarray, xy: np.ndarray, k: int = 4) -> np.ndarray:
 
 
 def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: dict[int, str],
-                        skins: dict[int, tuple[np.ndarray | None, int]] | None = None) -> list[Tracklet]:
-    """Start/end times and positions of each track's detected rows (``skins``: id -> (skin tone, samples))."""
+                        skins: dict[int, tuple[np.ndarray | None, int]] | None = None,
+                        numbers: dict[int, dict[str, float]] | None = None) -> list[Tracklet]:
+    """Start/end times and positions of each track's detected rows (``skins``: id -> (skin tone, samples);
+    ``numbers``: id -> shirt-number votes)."""
     skins = skins or {}
+    numbers = numbers or {}
     out = []
     det = rows["prov"] == DETECTED
     order = np.lexsort((rows["t"], rows["track_id"]))
@@ -72,7 +109,7 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
         tf = rows["t"][g[fin]]
         vs, ve = _velocity(tf[:12], xy[fin[:12]]), _velocity(tf[-12:], xy[fin[-12:]])
         out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player"), sk, skn,
-                            vs, ve))
+                            vs, ve, dict(numbers.get(tid, {}))))
     return out
 
 
@@ -321,10 +358,13 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
         skin_n = sum(n for _, n in skins)
         skin = np.sum([x * n for x, n in skins], axis=0) / skin_n if skins else None
         roles: dict[str, float] = {}
+        numbers: dict[str, float] = {}
         for tr in trs:
             roles[tr.role] = roles.get(tr.role, 0.0) + tr.t_end - tr.t_start
+            for k, v in tr.numbers.items():
+                numbers[k] = numbers.get(k, 0.0) + v
         out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
-                            skin_n, a.v_start, b.v_end))
+                            skin_n, a.v_start, b.v_end, numbers))
     return out
 
 
@@ -390,6 +430,15 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
     if D:
         apps = np.array([tr.app if tr.app is not None else np.full(D, np.nan) for tr in tracklets])
         ad = appearance_distance(apps, apps)
+        if cfg.stitch_numbers:  # shirt numbers: a different one rules a link out, the same one outweighs colour
+            num = [decided_number(tr.numbers, cfg.number_votes, cfg.number_share) for tr in tracklets]
+            if any(num):
+                _, codes = np.unique(np.array([x or "" for x in num], dtype=object).astype(str), return_inverse=True)
+                known = np.array([x is not None for x in num])
+                both = known[:, None] & known[None, :]
+                same = both & (codes[:, None] == codes[None, :])
+                feasible &= ~(both & ~same)
+                ad = np.where(same & (ad <= cfg.stitch_number_max_app), 0.0, ad)
         feasible &= ad <= cfg.stitch_max_app
         # the detector's referee/player votes are unreliable: near-identical shirts overrule them
         same_role |= ad < cfg.stitch_role_app

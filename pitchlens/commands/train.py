@@ -1,4 +1,5 @@
-"""``pitchlens train-detector``: train the demo detector on synthetic frames."""
+"""``pitchlens train-detector`` / ``train-numbers``: train the demo detector and the shirt-number reader on
+synthetic frames."""
 
 from __future__ import annotations
 
@@ -55,6 +56,31 @@ def _report(summary: dict, out: Path) -> None:
                f"val mAP50 {v['map50']:.3f} " + " ".join(f"{k} {a:.3f}" for k, a in v["ap50"].items()))
 
 
+def train_numbers(
+    out: Path = typer.Option(Path("weights/pitchlens-jersey.pt"), "--out", help="Where the trained model goes."),
+    epochs: int = typer.Option(14, "--epochs", min=1, help="Training epochs."),
+    seed: int = typer.Option(2000, "--seed", help="Base seed of the training scenes."),
+    shards: int = typer.Option(4, "--shards", min=1, help="Rendering shards (seed + 1000 k), each with the "
+                               "frame counts below."),
+    broadcast: int = typer.Option(600, "--broadcast-frames", min=0, help="Wide broadcast frames per shard."),
+    zoomed: int = typer.Option(900, "--zoomed-frames", min=0, help="Zoomed-in frames per shard."),
+    cutaway: int = typer.Option(300, "--cutaway-frames", min=0, help="Cut-away frames per shard."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Shards rendered in parallel."),
+) -> None:
+    """Render synthetic frames and train the shirt-number reader (tracking.numbers.weights)."""
+    from pitchlens.jersey_training import JerseySettings, train_reader
+
+    if broadcast + zoomed + cutaway == 0:
+        raise ConfigError("--broadcast-frames/--zoomed-frames/--cutaway-frames: all zero, nothing to train on")
+    s = JerseySettings(broadcast_frames=broadcast, zoomed_frames=zoomed, cutaway_frames=cutaway, seed=seed,
+                       shards=shards, epochs=epochs)
+    m = train_reader(out, s, log=typer.echo, jobs=jobs)
+    typer.echo(f"wrote {out} in {m['seconds']:.0f} s; validation: {m['n']} patches ({m['with_number']} with a "
+               f"number), exact {m['exact']:.3f}, numbers read {m['number_recall']:.3f}, "
+               f"wrong sure reads {m['wrong_sure_reads']:.3f}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``train-detector`` to the CLI."""
+    """Add ``train-detector`` and ``train-numbers`` to the CLI."""
     app.command("train-detector")(train_detector)
+    app.command("train-numbers")(train_numbers)

@@ -164,10 +164,11 @@ def _shade(c, f: float) -> tuple[int, int, int]:
 
 def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, look: Look, xy: np.ndarray,
                 vel: np.ndarray, phase: float, jersey: str | None, light: float = 0.0,
-                exposure: float = 1.0) -> int:
+                exposure: float = 1.0, number_px: list[float] | None = None) -> int:
     """Draw one person standing at pitch ``xy`` (running with ``vel`` m/s, gait ``phase`` rad) into ``img``.
 
     Paints ``id_value`` into ``ids`` where the figure is drawn; returns the number of pixels drawn in the image.
+    Where the shirt number is drawn, its height in pixels is appended to ``number_px`` (when given).
     """
     H = look.height
     pts3 = np.array([[xy[0], xy[1], 0.0], [xy[0], xy[1], H]])
@@ -335,6 +336,8 @@ def draw_person(img: np.ndarray, ids: np.ndarray, id_value: int, cam: Camera, lo
             ctr = px(np.array([lean * 0.5, 1.22]))[0] - off
             org = (int(ctr[0] - tw / 2), int(ctr[1] + tht / 2))
             cv2.putText(roi, jersey, org, cv2.FONT_HERSHEY_SIMPLEX, scale, col["number"], th, cv2.LINE_AA)
+            if number_px is not None:
+                number_px.append(float(hpx))
     sel = mask > 0
     ids[y0:y1, x0:x1][sel] = id_value
     return int(sel.sum())

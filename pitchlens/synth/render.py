@@ -130,6 +130,7 @@ class ClipRenderer:
             items.append((d, 10_000 + int(sgn)))
         items.sort(key=lambda d: -d[0])
         drawn = np.zeros(n + 1, np.int64)
+        number_px = np.full(n, np.nan)
         light = float(np.sign(np.cos(self.style.sun_azimuth - cam.pan))) * (0.0 if self.style.night else 1.0)
         for depth, k in items:
             if k in goals:
@@ -144,8 +145,12 @@ class ClipRenderer:
             elif k == n:
                 drawn[k] = draw_ball(img, ids, k + 1, cam, ball, self.ball_color, self._ball_trail(mi))
             else:
+                num: list[float] = []
                 drawn[k] = draw_person(img, ids, k + 1, cam, self.looks[k], xy[k], self.vel[mi, k],
-                                       float(self.phase[mi, k]), self.motion.jersey[k], light, self.style.exposure)
+                                       float(self.phase[mi, k]), self.motion.jersey[k], light, self.style.exposure,
+                                       num)
+                if num:
+                    number_px[k] = num[0]
         st.draw_foreground(img, cam, ids)
         img = self.effects.camera_blur(img, plan.blur_px)
         img, ids = self.effects.distort(img, ids)
@@ -153,7 +158,7 @@ class ClipRenderer:
         if plan.wipe is not None:
             self.broadcast.wipe(img, plan.wipe, ids)
         img = self.effects.finish(img, i)
-        return img, row, self._object_rows(i, t, mi, ids, drawn, present, ball)
+        return img, row, self._object_rows(i, t, mi, ids, drawn, present, ball, number_px)
 
     def _ball_trail(self, mi: int) -> np.ndarray | None:
         """Where the ball was when the shutter opened (half a frame times the clip's shutter factor earlier)."""
@@ -183,7 +188,7 @@ class ClipRenderer:
         darken(img, mask)
 
     def _object_rows(self, i: int, t: float, mi: int, ids: np.ndarray, drawn: np.ndarray, present: np.ndarray,
-                     ball: np.ndarray) -> list[dict]:
+                     ball: np.ndarray, number_px: np.ndarray) -> list[dict]:
         n = len(self.looks)
         counts = np.bincount(ids.ravel(), minlength=n + 2)
         slices = ndimage.find_objects(ids, max_label=n + 1)
@@ -202,7 +207,8 @@ class ClipRenderer:
                            y=float(ball[1]), z=float(ball[2]))
             else:
                 row.update(object_id=int(m.object_id[k]), role=m.role[k], team=m.team[k], jersey=m.jersey[k],
-                           x=float(m.xy[mi, k, 0]), y=float(m.xy[mi, k, 1]), z=None)
+                           x=float(m.xy[mi, k, 0]), y=float(m.xy[mi, k, 1]), z=None,
+                           number_px=float(number_px[k]) if np.isfinite(number_px[k]) else None)
             if vis > 0 and sl is not None:
                 ys, xs = sl
                 row.update(x1=float(xs.start), y1=float(ys.start), x2=float(xs.stop), y2=float(ys.stop), visible=True)
@@ -232,6 +238,9 @@ class ClipRenderer:
                 "occluded": "share of the object's drawn in-image pixels hidden by nearer objects, boards or "
                             "graphics; null when the object is outside the image",
                 "z": "ball centre height in metres (0.11 on the ground); null for people",
+                "number_px": "height in pixels of the shirt number as drawn on the back (before blur, graphics and "
+                             "occlusion); null where no number is drawn (the person faces the camera, or it would "
+                             "be under 6 px)",
                 "objects": "no object rows on graphics-card frames; replay rows hold the replayed positions; "
                            "people around the pitch (extras_xy) are drawn but are not objects",
             },
