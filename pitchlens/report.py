@@ -24,14 +24,14 @@ MAX_STEP_S = 1.0  # steps between a track's rows longer than this (it was lost) 
 
 _PLAYERS_SQL = """
 WITH steps AS (
-    SELECT team, track_id, role, speed, t,
+    SELECT team, track_id, role, jersey, speed, t,
            t - lag(t) OVER w AS dt,
            sqrt(power(x - lag(x) OVER w, 2) + power(y - lag(y) OVER w, 2)) AS step
     FROM tracks
     WHERE match_id = $m AND role IN ('player', 'goalkeeper') AND team IN ('home', 'away') AND x IS NOT NULL
     WINDOW w AS (PARTITION BY track_id ORDER BY t)
 )
-SELECT team, track_id, mode(role) AS role,
+SELECT team, track_id, mode(role) AS role, mode(jersey) AS shirt,
        coalesce(sum(dt) FILTER (WHERE dt <= $max_step), 0) AS seconds,
        coalesce(sum(step) FILTER (WHERE dt <= $max_step), 0) AS distance_m,
        max(speed) AS top_speed
@@ -76,7 +76,7 @@ class MatchReport:
             f"<tr><th>{e(k)}</th>" + "".join(f"<td>{e(_fmt(self.teams[t].get(k)))}</td>" for t in self.teams)
             + "</tr>" for k in team_keys)
         team_head = "".join(f"<th>{e(t)}</th>" for t in self.teams)
-        pkeys = ["team", "track_id", "role", "minutes", "distance_m", "top_speed_kmh"]
+        pkeys = ["team", "track_id", "shirt", "role", "minutes", "distance_m", "top_speed_kmh"]
         prow = "".join("<tr>" + "".join(f"<td>{e(_fmt(p.get(k)))}</td>" for k in pkeys) + "</tr>"
                        for p in self.players)
         imgs = "".join(f'<figure><img alt="{e(n)}" src="data:image/png;base64,{base64.b64encode(b).decode()}">'

@@ -177,7 +177,7 @@ class NumberConfig:
     # (pitchlens-jersey.pt, trained on synthetic footage) with the demo detector, none otherwise
     weights: str = "auto"
     every: int = 2  # read the boxes of every k-th frame
-    min_prob: float = 0.99  # reads less sure than this are dropped
+    min_prob: float = 0.995  # reads less sure than this are dropped
 
 
 @dataclass

@@ -23,6 +23,7 @@ FPS = 5.0
 def store(tmp_path_factory):
     cols = simulated_match(120.0, FPS, home="4-4-2", away="4-3-3")
     n = len(cols["t"])
+    cols["jersey"] = np.array([str(int(i) % 40) for i in cols["track_id"]], dtype=object)
     tracks = pa.table({"match_id": ["sim"] * n, **cols, "provenance": ["imported"] * n})
     root = tmp_path_factory.mktemp("report") / "store"
     tables = compute_tactics(tracks, "sim", FPS)
@@ -50,6 +51,7 @@ def test_team_and_player_figures(store):
     want = np.hypot(*np.diff(xy, axis=0).T).sum()
     got = next(p for p in rep.players if p["track_id"] == tid)
     assert got["distance_m"] == pytest.approx(want, rel=1e-9) and got["minutes"] == pytest.approx(119.8 / 60)
+    assert got["shirt"] == str(tid % 40)  # the shirt number the track shows
     assert home["distance_km"] == pytest.approx(sum(p["distance_m"] for p in rep.players if p["team"] == "home")
                                                 / 1000)
 
