@@ -306,7 +306,9 @@ def _optional_tracker(cfg: Config, fps: float, detector: Detector | None = None)
     redetect = None
     if detector is not None and tcfg.ball.redetect:
         redetect = crop_redetector(detector, tcfg.ball.redetect_upscale)
-    return MatchTracker(tcfg, fps=fps, redetect=redetect, numbers=build_number_reader(number_weights(cfg)))
+    # numbers are read on the detector's device
+    numbers = build_number_reader(number_weights(cfg), detector_device(cfg))
+    return MatchTracker(tcfg, fps=fps, redetect=redetect, numbers=numbers)
 
 
 def _optional_tactics(tracks: pa.Table, match_id: str, fps: float, cfg: Config) -> dict[str, pa.Table]:

@@ -155,3 +155,18 @@ def test_calibration_workers_give_the_same_match(tmp_path, yolo_weights):
     m = one["tracks"].merge(pool["tracks"], on=["frame", "track_id"], suffixes=("_1", "_p"))
     assert len(m) >= 0.9 * len(one["tracks"]) > 0
     assert np.nanmedian(np.hypot(m["x_1"] - m["x_p"], m["y_1"] - m["y_p"])) < 0.2
+
+
+def test_shirt_number_model_follows_the_detector_profile(tmp_path):
+    from cv.errors import WeightsError
+    from pitchlens.job import DEMO_NUMBERS, build_number_reader, number_weights
+
+    assert number_weights(load_config(overrides={"detector": {"profile": "demo"}})) == DEMO_NUMBERS
+    assert number_weights(load_config(overrides={"detector": {"profile": "coco"}})) == ""  # real footage: off
+    mine = str(tmp_path / "mine.pt")
+    cfg = load_config(overrides={"detector": {"profile": "coco"}, "tracking": {"numbers": {"weights": mine}}})
+    assert number_weights(cfg) == mine
+    assert build_number_reader("") is None
+    assert build_number_reader(DEMO_NUMBERS) is not None  # found under weights/
+    with pytest.raises(WeightsError, match="mine.pt: shirt-number model not found"):
+        build_number_reader(mine)
