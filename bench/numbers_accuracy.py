@@ -27,17 +27,7 @@ from tracking_replay import stored_frames  # noqa: E402
 
 from cv.jersey import JerseyReader  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / (area_a[:, None] + area_b[None, :] - inter)
+from tracking.association import iou_matrix  # noqa: E402
 
 
 def score_clip(clip: Path, store: Store, match_id: str, reader: JerseyReader, every: int, min_prob: float) -> dict:
@@ -62,7 +52,7 @@ def score_clip(clip: Path, store: Store, match_id: str, reader: JerseyReader, ev
             reads += 1
             if g is None:
                 continue
-            iou = _iou(boxes[k:k + 1], g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
+            iou = iou_matrix(boxes[k:k + 1], g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
             j = int(np.argmax(iou))
             if iou[j] >= 0.5 and g["jersey"].iloc[j] == num:
                 right += 1
