@@ -200,6 +200,7 @@ def train_reader(out: Path | str, s: JerseySettings | None = None, geo: PatchGeo
     geo = geo or PatchGeometry()
     t0 = time.perf_counter()
     total = s.broadcast_frames + s.zoomed_frames + s.cutaway_frames
+    log(f"rendering {s.shards} shard(s) of {total} frames, {min(jobs, s.shards)} at a time")
     p, lab, _ = build_samples(s, geo, lambda k: log(f"rendered {k}/{total}") if k % 100 == 0 else None, jobs)
     log(f"{len(lab)} patches, {int((lab[:, 0] > 0).sum())} with a number ({time.perf_counter() - t0:.0f} s)")
     net, m = train(p, lab, s, geo, log)

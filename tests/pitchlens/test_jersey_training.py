@@ -31,3 +31,17 @@ def test_a_trained_model_loads_and_reads(tmp_path: Path):
     img = np.full((200, 300, 3), 90, np.uint8)
     nums, prob = reader.read(img, np.array([[10, 10, 40, 100], [100, 10, 110, 30]], float))
     assert len(nums) == 2 and prob.shape == (2,) and nums[1] is None and prob[1] == 0.0  # the second is too small
+
+
+def test_train_numbers_command(tmp_path: Path, capsys):
+    from tests.pitchlens.test_cli import run
+
+    out = tmp_path / "n.pt"
+    code, text, err = run(["train-numbers", "--out", out, "--epochs", "1", "--shards", "1", "--broadcast-frames",
+                           "2", "--zoomed-frames", "3", "--cutaway-frames", "0"], capsys)
+    assert code == 0, err
+    assert out.is_file() and f"wrote {out}" in text and "numbers read" in text
+    JerseyReader(out)
+    code, _, err = run(["train-numbers", "--out", out, "--broadcast-frames", "0", "--zoomed-frames", "0",
+                        "--cutaway-frames", "0"], capsys)
+    assert code != 0 and "nothing to train on" in err
