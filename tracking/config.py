@@ -24,6 +24,10 @@ class PlayerConfig:
     image_accel_std: float = 200.0  # same for image-space state (px/s^2) where no homography is usable
     foot_std_frac: float = 0.06  # foot-point measurement std as a fraction of the box height (px)
     foot_std_min_px: float = 1.5  # floor of that std (px)
+    # a box touching the picture's bottom edge has its feet below it: the person is placed from the box's top as
+    # this tall (m; 0 = off), with the foot std times head_std_factor
+    head_height: float = 1.8
+    head_std_factor: float = 2.0
     max_speed: float = 2.0  # m/s; bounds the re-identification radius of lost tracks (relative to the group drift)
     group_drift: bool = False  # look for lost tracks at their last position plus the drift of the tracks seen since
     reid_defer_s: float = 0.5  # lost longer than this: re-identify online only when unambiguous, else new track

@@ -89,3 +89,30 @@ def feet_to_pitch(H: np.ndarray, xyxy: np.ndarray, std_frac: float, std_min_px: 
     var = np.stack([su * su, sv * sv], axis=1)  # diagonal pixel covariance
     R = (J * var[:, None, :]) @ np.transpose(J, (0, 2, 1))  # J S J^T
     return xy, R
+
+
+def heads_to_pitch(H: np.ndarray, xyxy: np.ndarray, camera: np.ndarray, height: float,
+                   Hinv: np.ndarray | None = None) -> np.ndarray:
+    """Pitch positions (N, 2) of people whose feet are below the picture, from the tops of their boxes.
+
+    The ray through a box's top centre meets the ground at G, beyond the person; he stands where that ray is
+    ``height`` metres above the ground: on the line from the camera's ground point to G, at (z - height) / z of
+    the way (``camera``: its position x, y, z in pitch metres). NaN where the top is above the horizon or the
+    camera is not higher than ``height``.
+    """
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    out = np.full((len(xyxy), 2), np.nan)
+    cx, cy, cz = (float(v) for v in camera)
+    if cz <= height or not len(xyxy):
+        return out
+    Hinv = np.linalg.inv(np.asarray(H, dtype=float)) if Hinv is None else Hinv
+    top = np.stack([(xyxy[:, 0] + xyxy[:, 2]) * 0.5, xyxy[:, 1]], axis=1)
+    g = image_to_pitch(H, top, Hinv)
+    f = image_to_pitch(H, foot_points(xyxy), Hinv)
+    c = np.array([cx, cy])
+    # below the horizon, the top's ray meets the ground beyond the cut foot point, in the same direction
+    with np.errstate(invalid="ignore"):
+        ok = (np.einsum("ij,ij->i", g - c, f - c) > 0) & (np.linalg.norm(g - c, axis=1) > np.linalg.norm(f - c, axis=1))
+    p = c + (g - c) * (cz - height) / cz
+    out[ok] = p[ok]
+    return out

@@ -30,7 +30,7 @@ from tracking.appearance import appearance_distance, hist_dim, shirt_features, s
 from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
 from tracking.kalman import CV_POS, batch_predict_cv, batch_update_pos, mahalanobis_sq
-from tracking.projection import feet_to_pitch, pitch_to_image, pixel_scale
+from tracking.projection import feet_to_pitch, heads_to_pitch, pitch_to_image, pixel_scale
 from tracking.teams import colour_features, robust_two
 
 PROV_DETECTED, PROV_PREDICTED, PROV_INTERPOLATED = 0, 1, 2
@@ -347,8 +347,10 @@ class PlayerTracker:
                      "skin": np.full((n, 2), np.nan, dtype=np.float32),
                      "votes": votes}
         if pitch:
-            xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px,
-                                  np.linalg.inv(H) if Hinv is None else Hinv)
+            Hinv = np.linalg.inv(H) if Hinv is None else Hinv
+            xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px, Hinv)
+            if c.head_height > 0 and image is not None:
+                self._place_cut_feet(H, Hinv, xyxy, image.shape, xy, R)
             bad = ~np.isfinite(xy).all(axis=1)
             if bad.any():  # above the horizon: cannot be a person on the pitch
                 xy[bad] = _FAR
@@ -414,6 +416,23 @@ class PlayerTracker:
                 self.dead.append(self._summary(i))
             keep = ~gone
             self.s = {k: v[keep] for k, v in s.items()}
+
+    def _place_cut_feet(self, H: np.ndarray, Hinv: np.ndarray, xyxy: np.ndarray, shape: tuple, xy: np.ndarray,
+                        R: np.ndarray) -> None:
+        """Boxes cut by the picture's bottom edge: their pitch positions from the box tops (in place)."""
+        cut = xyxy[:, 3] >= shape[0] - 1.5
+        if not cut.any():
+            return
+        from cv.calibration.camera_fit import camera_from_homography
+
+        cam = camera_from_homography(H, int(shape[1]), int(shape[0]))
+        if cam is None:
+            return
+        idx = np.flatnonzero(cut)
+        p = heads_to_pitch(H, xyxy[idx], np.asarray(cam.position, float), self.cfg.head_height, Hinv)
+        ok = np.isfinite(p).all(axis=1)
+        xy[idx[ok]] = p[ok]
+        R[idx[ok]] *= self.cfg.head_std_factor ** 2
 
     def cut(self) -> None:
         """End every live track (a cut to another shot: nothing on screen continues what was there before).

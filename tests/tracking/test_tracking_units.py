@@ -313,3 +313,27 @@ def test_stitch_lets_near_identical_shirts_overrule_the_detector_role():
     assert stitch([a, b], replace(cfg, stitch_role_app=0.0))[2] == 2  # roles decide alone
     c = Tracklet(2, 5.6, 9.0, np.array([0.8, 0.0]), np.zeros(2), other, "referee")  # another shirt: kept apart
     assert stitch([a, c], replace(cfg, stitch_max_app=1.0))[2] == 2
+
+
+def test_people_cut_by_the_bottom_edge_are_placed_from_the_top_of_their_box():
+    from cv.calibration.camera_fit import camera_from_homography
+    from tracking.projection import heads_to_pitch
+
+    cam = Camera(position=(0.0, -45.0, 16.0), focal=1400.0, width=1280, height=720).look_at((0.0, -20.0, 0.0))
+    H = cam.homography
+    people = np.array([[-3.0, -30.8], [2.0, -31.0], [6.0, -30.6]])
+    feet, _ = cam.project(np.c_[people, np.zeros(3)])
+    heads, _ = cam.project(np.c_[people, np.full(3, 1.8)])
+    assert (feet[:, 1] > 720).all() and (heads[:, 1] < 700).all()  # feet below the picture, heads in it
+    boxes = np.c_[heads[:, 0] - 15, heads[:, 1], heads[:, 0] + 15, np.full(3, 720.0)]  # cut at the bottom edge
+    naive = image_to_pitch(H, np.c_[(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]])
+    assert (np.linalg.norm(naive - people, axis=1) > 0.5).all()  # the cut foot point is well off
+    fitted = camera_from_homography(H, 1280, 720)
+    got = heads_to_pitch(H, boxes, np.asarray(fitted.position), 1.8)
+    assert np.abs(got - people).max() < 0.05
+    # a wrong height costs in proportion: 10 cm on a 16 m high camera shifts the person by a fraction of a metre
+    off = heads_to_pitch(H, boxes, np.asarray(fitted.position), 1.9)
+    assert 0.05 < np.abs(off - people).max() < 0.6
+    # a top above the horizon gives no position
+    sky = np.array([[600.0, -1000.0, 630.0, 720.0]])
+    assert np.isnan(heads_to_pitch(H, sky, np.asarray(fitted.position), 1.8)).all()
