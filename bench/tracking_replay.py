@@ -68,8 +68,7 @@ def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts; ``redetect``: the
     ball tracker's re-detection hook, as the job gives it); returns (tracks columns, the tracker)."""
     fps, frames = stored_frames(clip_dir, store, match_id)
-    cfg = load_config()
-    cfg.detector.profile = "demo"  # the stored detections are the demo detector's
+    cfg = load_config(overrides={"detector": {"profile": "demo"}})  # the stored detections are the demo detector's
     reader = build_number_reader(number_weights(cfg)) if numbers else None
     tracker = MatchTracker(cfg.tracking, fps=fps, redetect=redetect, numbers=reader)
     for f, t, img, det, H, usable, shot in frames:

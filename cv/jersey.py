@@ -31,8 +31,9 @@ class PatchGeometry:
 def patches(image: np.ndarray, xyxy: np.ndarray, geo: PatchGeometry = PatchGeometry()) -> np.ndarray:
     """Upper-back patches of boxes ``xyxy`` (N, 4) from BGR ``image``: (N, size, size, 3) uint8."""
     n = len(xyxy)
+    if n and (image.shape[0] == 0 or image.shape[1] == 0):
+        raise ValueError("empty image")
     out = np.zeros((n, geo.size, geo.size, 3), np.uint8)
-    h, w = image.shape[:2]
     for k in range(n):
         x1, y1, x2, y2 = (float(v) for v in xyxy[k])
         bw, bh = x2 - x1, y2 - y1
@@ -45,13 +46,14 @@ def patches(image: np.ndarray, xyxy: np.ndarray, geo: PatchGeometry = PatchGeome
         M = cv2.getAffineTransform(src, dst)
         interp = cv2.INTER_AREA if (geo.x1 - geo.x0) * bw > s else cv2.INTER_LINEAR
         out[k] = cv2.warpAffine(image, M, (s, s), flags=interp, borderMode=cv2.BORDER_REPLICATE)
-    if n and (w == 0 or h == 0):
-        raise ValueError("empty image")
     return out
 
 
-def _net(size: int):
+def build_net(geo: PatchGeometry = PatchGeometry()):
+    """A fresh, untrained number network for patches of ``geo.size``."""
     import torch.nn as nn
+
+    size = geo.size
 
     def block(a: int, b: int) -> list:
         return [nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True)]
@@ -74,11 +76,6 @@ def _net(size: int):
             return self.count(f), self.d1(f), self.d2(f)
 
     return JerseyNet()
-
-
-def build_net(geo: PatchGeometry = PatchGeometry()):
-    """A fresh, untrained number network for patches of ``geo.size``."""
-    return _net(geo.size)
 
 
 def to_tensor(p: np.ndarray):
@@ -122,7 +119,7 @@ def label_of(number: str | None) -> tuple[int, int, int]:
 class JerseyReader:
     """Reads shirt numbers from person boxes with a trained number network (a ``.pt`` file)."""
 
-    def __init__(self, weights: Path | str, device: str = "cpu", threads: int | None = None):
+    def __init__(self, weights: Path | str, device: str = "cpu"):
         import torch
 
         p = Path(weights)
@@ -137,8 +134,6 @@ class JerseyReader:
             raise WeightsError(f"{p}: not a pitchlens shirt-number model ({type(e).__name__}: {e})") from None
         self.net.eval().to(device)
         self.device = device
-        if threads:
-            torch.set_num_threads(threads)
 
     def read(self, image: np.ndarray, xyxy: np.ndarray) -> tuple[list[str | None], np.ndarray]:
         """Numbers (None where none is read or the box is too small) and their probabilities, one per box."""

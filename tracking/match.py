@@ -13,6 +13,7 @@ import numpy as np
 from tracking.ball import BALL_TRACK_ID, BallTracker, Redetector
 from tracking.config import TrackingConfig
 from tracking.offline import (
+    add_votes,
     blind_series,
     decided_number,
     drop_short,
@@ -48,7 +49,6 @@ class MatchTracker:
         self.cfg = cfg or TrackingConfig()
         self.numbers = numbers
         self._reads: list[tuple[int, int, str, float]] = []  # frame, online track id, number, probability
-        self._n_updates = 0
         self.fps = float(fps)
         self.players = PlayerTracker(self.cfg.player, self.cfg.teams, app_every=app_every,
                                      segment_gap_s=self.cfg.offline.split_gap_s)
@@ -96,9 +96,8 @@ class MatchTracker:
                 self.players.cut()
             self._shot = shot
         self.players.update(frame, t, xyxy[is_person], conf[is_person], names[is_person], H, image, Hinv)
-        self._n_updates += 1
-        every = max(1, self.cfg.numbers.every)
-        if self.numbers is not None and image is not None and (self._n_updates - 1) % every == 0:
+        # every k-th update, counted by the frames recorded so far (this one is appended below)
+        if self.numbers is not None and image is not None and len(self._frames) % max(1, self.cfg.numbers.every) == 0:
             self._read_numbers(frame, image)
         self.ball.update(frame, t, xyxy[is_ball], conf[is_ball], H, image, Hinv)
         self._frames.append(int(frame))
@@ -197,9 +196,7 @@ class MatchTracker:
         n = len(rows["frame"])
         pooled: dict[int, dict[str, float]] = {}
         for pid, votes in numbers.items():
-            v = pooled.setdefault(mapping.get(pid, pid), {})
-            for k, w in votes.items():
-                v[k] = v.get(k, 0.0) + w
+            add_votes(pooled.setdefault(mapping.get(pid, pid), {}), votes)
         shirt = {root: decided_number(v, cfg.offline.number_votes, cfg.offline.number_share)
                  for root, v in pooled.items()}
         role_col = np.array([roles.get(int(i), "player") for i in rows["track_id"]], dtype=object)

@@ -51,6 +51,13 @@ def decided_number(votes: dict[str, float], min_votes: float, min_share: float) 
     return best if w >= min_votes and w >= min_share * sum(votes.values()) else None
 
 
+def add_votes(into: dict[str, float], votes: dict[str, float]) -> dict[str, float]:
+    """Add shirt-number ``votes`` to ``into`` (in place); returns ``into``."""
+    for k, w in votes.items():
+        into[k] = into.get(k, 0.0) + w
+    return into
+
+
 def piece_numbers(rows: dict, parent: dict[int, int], reads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
                   ) -> dict[int, dict[str, float]]:
     """Shirt-number votes per piece: ``reads`` (frames, online track ids, numbers, probabilities) land on the
@@ -60,7 +67,8 @@ def piece_numbers(rows: dict, parent: dict[int, int], reads: tuple[np.ndarray, n
     if not len(fr) or not len(rows["frame"]):
         return {}
     piece = rows["track_id"].astype(np.int64)
-    orig = np.array([parent.get(int(p), int(p)) for p in piece], np.int64)
+    ids, inv = np.unique(piece, return_inverse=True)
+    orig = np.array([parent.get(int(p), int(p)) for p in ids], np.int64)[inv]
     key = orig * (1 << 32) + rows["frame"].astype(np.int64)
     order = np.argsort(key, kind="stable")
     ks = key[order]
@@ -69,8 +77,7 @@ def piece_numbers(rows: dict, parent: dict[int, int], reads: tuple[np.ndarray, n
     hit = ks[at] == q
     out: dict[int, dict[str, float]] = {}
     for p, n, w in zip(piece[order[at[hit]]].tolist(), num[hit].tolist(), prob[hit].tolist()):
-        v = out.setdefault(int(p), {})
-        v[n] = v.get(n, 0.0) + float(w)
+        add_votes(out.setdefault(int(p), {}), {n: float(w)})
     return out
 
 
@@ -361,8 +368,7 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
         numbers: dict[str, float] = {}
         for tr in trs:
             roles[tr.role] = roles.get(tr.role, 0.0) + tr.t_end - tr.t_start
-            for k, v in tr.numbers.items():
-                numbers[k] = numbers.get(k, 0.0) + v
+            add_votes(numbers, tr.numbers)
         out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
                             skin_n, a.v_start, b.v_end, numbers))
     return out
