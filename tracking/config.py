@@ -155,7 +155,8 @@ class OfflineConfig:
     stitch_skin_cap: float = 12.0  # ... and the largest cost it adds
     stitch_chain_pass: bool = True  # the chains are linked once more as wholes (pooled colours and skin) ...
     stitch_chain_max_app: float = 0.6  # ... with this appearance gate (pooled colours are surer than a piece's)
-    stitch_insert: bool = True  # a chain that fits in a gap of another chain (after both passes) is put in it
+    stitch_insert: bool = True  # a chain that fits in a gap of another chain (after both passes) is put in it ...
+    stitch_insert_new_cost: float = 15.0  # ... when that costs less than this plus the gap's own link
     stitch_rounds: int = 2  # assignments made; after each, unsampled pieces take their chain's skin tone
     stitch_numbers: bool = True  # pieces showing different shirt numbers are never joined; the same number
     # waives the shirt-colour term and gate up to stitch_number_max_app (the other team may wear the same number)

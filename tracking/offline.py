@@ -298,9 +298,11 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
     seen briefly at the edge of the picture, lost again and seen for good becomes a long chain and a short one in
     its gap. A chain ``Y`` inside the gap between pieces ``a`` and ``b`` of chain ``X`` is put there when the links
     ``a`` -> ``Y`` and ``Y`` -> ``b`` (pooled colours and skin of ``X`` and ``Y``, the gates of ``cfg``) cost less
-    than ``a`` -> ``b`` plus leaving ``Y``'s two ends unlinked (``stitch_new_cost``), the criterion of the
-    assignment. Gaps across a cut-away of at least ``stitch_cut_min_s`` are left alone (their links need the
-    people's common shift). Best gains first; each gap takes one chain."""
+    than ``a`` -> ``b`` plus leaving ``Y`` on its own (``stitch_insert_new_cost``). Both links compare the same
+    pooled colours and skin, ``X``'s with ``Y``'s, so that evidence is counted once, not once per link; and a chain
+    that fits a gap is likelier to belong there than an end is to any start, so leaving it alone costs more than
+    leaving an end unlinked does in the assignment. Gaps across a cut-away of at least ``stitch_cut_min_s`` are
+    left alone (their links need the people's common shift). Best gains first; each gap takes one chain."""
     groups: dict[int, list[Tracklet]] = {}
     for tr in tracklets:
         groups.setdefault(mapping.get(tr.track_id, tr.track_id), []).append(tr)
@@ -326,12 +328,15 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
             x = whole[root_x]
             ends = [replace(a, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role), y,
                     replace(b, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role)]
-            c = _link_costs(ends, cfg, drift, blind)
             ii, jj = np.array([0, 1, 0]), np.array([1, 2, 2])
-            c = c[ii, jj] + skin_cost(ends, cfg, ii, jj)
+            c = _link_costs(ends, cfg, drift, blind)[ii, jj]
             if c[0] >= 1e6 or c[1] >= 1e6:
                 continue
-            gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_new_cost - c[0] - c[1]
+            # both links compare X's pooled colours and skin with Y's: that term is counted once
+            looks = c[:2] - _link_costs(ends, replace(cfg, stitch_w_app=0.0), drift, blind)[ii[:2], jj[:2]]
+            c = c + skin_cost(ends, cfg, ii, jj)
+            looks = looks + skin_cost(ends, cfg, ii[:2], jj[:2])
+            gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_insert_new_cost - c[0] - c[1] + looks.min()
             if gain > 0:
                 cand.append((gain, root_y, k))
     moved: dict[int, int] = {}  # chain Y -> chain X it is put into

@@ -335,6 +335,26 @@ def test_a_chain_inside_another_chains_gap_is_put_in_it():
     assert insert_chains([a, other, b], {1: 1, 3: 1, 4: 4}, cfg)[4] == 4
 
 
+def test_a_chain_in_a_gap_is_judged_on_its_looks_once():
+    """A short piece at the picture's edge, its shirt half spoilt and its two skin samples dark, fits a player's
+    gap: both links into and out of it compare the same pooled colours and skin, so that evidence counts once and
+    the piece is put in the gap. A piece far darker than him (another man) is not; nor is the first one when
+    leaving it alone costs what an unlinked end costs in the assignment."""
+
+    def piece(tid, t0, t1, x0, x1, value, n, app=(1.0, 0.0, 0.0, 0.0)):
+        return Tracklet(tid, t0, t1, np.array([x0, 0.0]), np.array([x1, 0.0]), np.asarray(app, float), "player",
+                        np.array([90.0 if n > 2 else 85.0, value]), n)
+
+    a = piece(1, 0.0, 5.0, 0.0, 5.0, 170.0, 40)
+    b = piece(3, 10.0, 16.0, 12.0, 18.0, 170.0, 40)
+    spoilt = (0.7, 0.714, 0.0, 0.0)  # 0.55 from his kit: over the piece gate, under the chain gate
+    cfg = OfflineConfig()
+    assert stitch([a, piece(2, 7.0, 7.8, 9.0, 10.0, 110.0, 2, spoilt), b], cfg)[2] == 1
+    assert stitch([a, piece(2, 7.0, 7.8, 9.0, 10.0, 60.0, 2, spoilt), b], cfg)[2] == 2
+    low = replace(cfg, stitch_insert_new_cost=cfg.stitch_new_cost)
+    assert stitch([a, piece(2, 7.0, 7.8, 9.0, 10.0, 110.0, 2, spoilt), b], low)[2] == 2
+
+
 def test_chain_tracklets_pool_their_pieces():
     from tracking.offline import chain_tracklets
 
