@@ -263,7 +263,9 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
     chosen again. With ``stitch_chain_pass`` the chains are then linked once more as wholes
     (:func:`chain_tracklets`): their colours and skin tone, pooled over all their pieces, are surer than a short
-    piece's, and their appearance gate is ``stitch_chain_max_app``.
+    piece's, and their appearance gate is ``stitch_chain_max_app``. With ``stitch_insert`` the chains that fit a
+    gap of another chain are put there (:func:`insert_chains`) before that pass, which could otherwise give them to
+    an open end, and again after it.
     """
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
     tracklets = [tr for tr in tracklets if tr.t_end - tr.t_start >= cfg.stitch_min_s]
@@ -282,6 +284,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     mapping = _chains(tracklets, nxt, mapping)
     if cfg.stitch_chain_pass:  # the chains, with their pooled colours and skin, are linked once more
         chain_cfg = replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0, stitch_max_app=cfg.stitch_chain_max_app)
+        if cfg.stitch_insert:  # first the pieces that fit a gap, before another chain's end takes them
+            mapping = insert_chains(tracklets, mapping, chain_cfg, drift, blind)
         again = stitch(chain_tracklets(tracklets, mapping), chain_cfg, drift, blind)
         mapping = {tid: again.get(root, root) for tid, root in mapping.items()}
         if cfg.stitch_insert:

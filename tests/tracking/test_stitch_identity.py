@@ -355,6 +355,25 @@ def test_a_chain_in_a_gap_is_judged_on_its_looks_once():
     assert stitch([a, piece(2, 7.0, 7.8, 9.0, 10.0, 110.0, 2, spoilt), b], low)[2] == 2
 
 
+def test_a_piece_that_fits_a_gap_is_put_there_before_another_chain_takes_it():
+    """Two teammates leave the picture together; 18 s later one comes back, seen for half a second with his shirt
+    half spoilt (over the piece gate), then for good. The chain pass would link the other man's open end to the
+    short piece; the piece fits the gap of the first man's chain and his skin, and is put there first."""
+
+    def piece(tid, t0, t1, xy0, xy1, value, n, app=(1.0, 0.0, 0.0, 0.0)):
+        return Tracklet(tid, t0, t1, np.array(xy0, float), np.array(xy1, float), np.asarray(app, float), "player",
+                        np.array([77.0, value]), n)
+
+    a = piece(1, 0.0, 2.9, (28, 4), (30, 3.5), 110.0, 14)
+    b = piece(2, 22.4, 23.0, (39.6, 8.3), (41, 8.5), 112.0, 8)
+    other = piece(3, 0.1, 2.7, (25, -9), (26, -8.5), 138.0, 13)
+    back = piece(4, 20.7, 21.2, (32.5, 6), (33.4, 6.5), 113.0, 2, (0.7, 0.714, 0.0, 0.0))
+    cfg = OfflineConfig()
+    m = stitch([a, b, other, back], cfg)
+    assert m[2] == 1 and m[4] == 1 and m[3] == 3
+    assert stitch([a, b, other, back], replace(cfg, stitch_insert=False))[4] == 3
+
+
 def test_chain_tracklets_pool_their_pieces():
     from tracking.offline import chain_tracklets
 
