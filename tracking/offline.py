@@ -305,20 +305,17 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
     than ``a`` -> ``b`` plus leaving ``Y`` on its own (``stitch_insert_new_cost``). Both links compare the same
     pooled colours and skin, ``X``'s with ``Y``'s, so that evidence is counted once, not once per link; and a chain
     that fits a gap is likelier to belong there than an end is to any start, so leaving it alone costs more than
-    leaving an end unlinked does in the assignment. Gaps across a cut-away of at least ``stitch_cut_min_s`` are
-    left alone (their links need the people's common shift). Best gains first; each gap takes one chain."""
+    leaving an end unlinked does in the assignment. A gap across a cut-away is judged the same way, without the
+    people's common shift (three pieces are too few to estimate it): the variance grown over the gap covers it.
+    Best gains first; each gap takes one chain."""
     groups: dict[int, list[Tracklet]] = {}
     for tr in tracklets:
         groups.setdefault(mapping.get(tr.track_id, tr.track_id), []).append(tr)
     whole = {tr.track_id: tr for tr in chain_tracklets(tracklets, mapping)}
-    cuts = blind_stretches(blind, cfg.stitch_cut_min_s) if blind is not None else []
     gaps = []  # (root, a, b)
     for root, trs in groups.items():
         trs.sort(key=lambda tr: tr.t_start)
-        for a, b in zip(trs, trs[1:]):
-            if b.t_start - a.t_end <= 0 or any(a.t_end < c1 and b.t_start > c0 for c0, c1 in cuts):
-                continue
-            gaps.append((root, a, b))
+        gaps += [(root, a, b) for a, b in zip(trs, trs[1:]) if b.t_start > a.t_end]
     if not gaps:
         return mapping
     ga = np.array([a.t_end for _, a, _ in gaps])

@@ -374,6 +374,21 @@ def test_a_piece_that_fits_a_gap_is_put_there_before_another_chain_takes_it():
     assert stitch([a, b, other, back], replace(cfg, stitch_insert=False))[4] == 3
 
 
+def test_a_chain_in_a_gap_across_a_cut_away_is_put_there():
+    """The player is seen before a 3 s cut-away, for a moment after it (shirt half spoilt) and for good 2 s later:
+    the short piece is put in his gap; a piece of another kit at the same place is not."""
+    def piece(tid, t0, t1, x0, x1, app=(1.0, 0.0, 0.0, 0.0)):
+        return Tracklet(tid, t0, t1, np.array([x0, 0.0]), np.array([x1, 0.0]), np.asarray(app, float), "player",
+                        np.array([80.0, 150.0]), 10)
+
+    t = np.arange(0.0, 20.0, 0.04)
+    blind = blind_series(t, ~((t > 5.0) & (t < 8.0)))
+    a, b = piece(1, 0.0, 5.0, 0.0, 5.0), piece(3, 11.0, 16.0, 12.0, 18.0)
+    cfg = OfflineConfig()
+    assert stitch([a, piece(2, 8.1, 8.8, 9.0, 10.0, (0.7, 0.714, 0.0, 0.0)), b], cfg, None, blind) == {1: 1, 2: 1, 3: 1}
+    assert stitch([a, piece(4, 8.1, 8.8, 9.0, 10.0, (0.0, 0.0, 1.0, 0.0)), b], cfg, None, blind)[4] == 4
+
+
 def test_chain_tracklets_pool_their_pieces():
     from tracking.offline import chain_tracklets
 
