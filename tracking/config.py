@@ -133,6 +133,9 @@ class OfflineConfig:
     stitch_slack_m: float = 3.0  # extra distance allowed across a gap (m)
     stitch_max_app: float = 0.5  # appearance distance above which tracklets are never stitched
     stitch_role_app: float = 0.25  # closer in appearance than this: may be stitched whatever the detector roles
+    stitch_adjacent_s: float = 0.09  # a start this soon after an end ...
+    stitch_adjacent_m: float = 1.5  # ... and this close to it, no other piece as close to either: the colour gate is
+    # waived (one person lost by the online tracker for a frame or two)
     stitch_min_s: float = 0.1  # shorter pieces are left out of the linking (and dropped with min_track_s)
     stitch_velocity_s: float = 0.5  # a link carries the end on at its velocity, and the start back, up to this long (s)
     stitch_sigma0_m: float = 1.5  # link likelihood: displacement std across a zero gap (m) ...

@@ -263,7 +263,10 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
     chosen again. With ``stitch_chain_pass`` the chains are then linked once more as wholes
     (:func:`chain_tracklets`): their colours and skin tone, pooled over all their pieces, are surer than a short
-    piece's, and their appearance gate is ``stitch_chain_max_app``. With ``stitch_insert`` the chains that fit a
+    piece's, and their appearance gate is ``stitch_chain_max_app``; there a start at most ``stitch_adjacent_s``
+    after an end and ``stitch_adjacent_m`` from it, no other piece as close to either, passes the colour gate
+    whatever its colours (one person lost by the online tracker for a frame; without the chain pass, this holds
+    for the pieces). With ``stitch_insert`` the chains that fit a
     gap of another chain are put there (:func:`insert_chains`) before that pass, which could otherwise give them to
     an open end, and again after it.
     """
@@ -272,7 +275,10 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     n = len(tracklets)
     if n < 2:
         return mapping
-    i, j, base = candidate_links(tracklets, cfg, drift, blind)
+    # with the chain pass to follow, the colour gate of adjacent pieces is waived there only: a piece whose colours
+    # are spoilt would otherwise take its neighbour's start from a piece that continues it as well
+    first = replace(cfg, stitch_adjacent_s=0.0) if cfg.stitch_chain_pass else cfg
+    i, j, base = candidate_links(tracklets, first, drift, blind)
     nxt = _assign_links(n, i, j, base + skin_cost(tracklets, cfg, i, j), cfg.stitch_new_cost)
     # a piece whose skin was never sampled would bridge two teammates: it takes the tone of the sampled piece before
     # it in its chain and the links are chosen again
@@ -451,7 +457,13 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
                 same = both & (codes[:, None] == codes[None, :])
                 feasible &= ~(both & ~same)
                 ad = np.where(same & (ad <= cfg.stitch_number_max_app), 0.0, ad)
-        feasible &= ad <= cfg.stitch_max_app
+        # a start right after an end, where it left off, and no other piece that close to either: one person the
+        # online tracker lost for a frame (a box cut by the picture's edge, a crossing), whatever his colours
+        adj = (gap > 0) & (gap <= cfg.stitch_adjacent_s + 1e-9)
+        if adj.any():
+            adj &= np.linalg.norm(xs[None, :, :] - xe[:, None, :], axis=2) <= cfg.stitch_adjacent_m
+            adj &= (adj.sum(axis=1, keepdims=True) == 1) & (adj.sum(axis=0, keepdims=True) == 1)
+        feasible &= (ad <= cfg.stitch_max_app) | adj
         # the detector's referee/player votes are unreliable: near-identical shirts overrule them
         same_role |= ad < cfg.stitch_role_app
     else:

@@ -389,6 +389,27 @@ def test_a_chain_in_a_gap_across_a_cut_away_is_put_there():
     assert stitch([a, piece(4, 8.1, 8.8, 9.0, 10.0, (0.0, 0.0, 1.0, 0.0)), b], cfg, None, blind)[4] == 4
 
 
+def test_a_piece_right_after_an_end_where_it_left_off_continues_it_whatever_its_colours():
+    """The online tracker lost a player for a frame at the picture's edge and his shirt crop is spoilt from then on
+    (over the colour gate): the piece that starts one frame later, 0.3 m on, continues him. Where another man's
+    piece starts as close, colours decide again."""
+    def piece(tid, t0, t1, xy0, xy1, app):
+        return Tracklet(tid, t0, t1, np.array(xy0, float), np.array(xy1, float), np.asarray(app, float), "player",
+                        np.array([120.0, 106.0]), 20)
+
+    kit, spoilt = (1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0)
+    a = piece(1, 0.0, 4.0, (0, 0), (4, 0), kit)
+    b = piece(2, 4.04, 8.0, (4.3, 0), (8, 0), spoilt)
+    cfg = OfflineConfig()
+    assert stitch([a, b], cfg) == {1: 1, 2: 1}
+    assert stitch([a, b], replace(cfg, stitch_chain_pass=False)) == {1: 1, 2: 1}
+    assert stitch([a, b], replace(cfg, stitch_adjacent_s=0.0)) == {1: 1, 2: 2}
+    assert stitch([a, replace(b, t_start=4.2)], cfg)[2] == 2  # not right after
+    assert stitch([a, replace(b, xy_start=np.array([6.0, 0.0]))], cfg)[2] == 2  # not where he left off
+    other = piece(3, 4.04, 8.0, (4.0, 1.0), (8, 1), spoilt)
+    assert stitch([a, b, other], cfg) == {1: 1, 2: 2, 3: 3}
+
+
 def test_chain_tracklets_pool_their_pieces():
     from tracking.offline import chain_tracklets
 
