@@ -266,9 +266,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     piece's, and their appearance gate is ``stitch_chain_max_app``; there a start at most ``stitch_adjacent_s``
     after an end and ``stitch_adjacent_m`` from it, no other piece as close to either, passes the colour gate
     whatever its colours (one person lost by the online tracker for a frame; without the chain pass, this holds
-    for the pieces). With ``stitch_insert`` the chains that fit a
-    gap of another chain are put there (:func:`insert_chains`) before that pass, which could otherwise give them to
-    an open end, and again after it.
+    for the pieces). With ``stitch_insert`` the chains that fit a gap of another chain are put there
+    (:func:`insert_chains`) before that pass, which could otherwise give them to an open end, and again after it.
     """
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
     tracklets = [tr for tr in tracklets if tr.t_end - tr.t_start >= cfg.stitch_min_s]
