@@ -335,13 +335,14 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
             ends = [replace(a, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role), y,
                     replace(b, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role)]
             ii, jj = np.array([0, 1, 0]), np.array([1, 2, 2])
-            c = _link_costs(ends, cfg, drift, blind)[ii, jj]
+            c, looks = _link_cost_terms(ends, cfg, drift, blind)
+            c = c[ii, jj]
             if c[0] >= 1e6 or c[1] >= 1e6:
                 continue
+            skin = skin_cost(ends, cfg, ii, jj)
+            c = c + skin
             # both links compare X's pooled colours and skin with Y's: that term is counted once
-            looks = c[:2] - _link_costs(ends, replace(cfg, stitch_w_app=0.0), drift, blind)[ii[:2], jj[:2]]
-            c = c + skin_cost(ends, cfg, ii, jj)
-            looks = looks + skin_cost(ends, cfg, ii[:2], jj[:2])
+            looks = looks[ii[:2], jj[:2]] + skin[:2]
             gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_insert_new_cost - c[0] - c[1] + looks.min()
             if gain > 0:
                 cand.append((gain, root_y, k))
@@ -419,6 +420,12 @@ def candidate_links(tracklets: list[Tracklet], cfg: OfflineConfig,
 def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.ndarray, np.ndarray] | None,
                 blind: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
     """Cost (n, n) of linking each end to each start without the skin term; 1e6 where impossible."""
+    return _link_cost_terms(tracklets, cfg, drift, blind)[0]
+
+
+def _link_cost_terms(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.ndarray, np.ndarray] | None,
+                     blind: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_link_costs` and, (n, n), the colour term it holds (``stitch_w_app`` times the colour distance)."""
     n = len(tracklets)
     ts = np.array([tr.t_start for tr in tracklets])
     te = np.array([tr.t_end for tr in tracklets])
@@ -494,8 +501,9 @@ def _link_costs(tracklets: list[Tracklet], cfg: OfflineConfig, drift: tuple[np.n
         var = var + cfg.stitch_blind_rate * np.maximum(bs[None, :] - be[:, None], 0.0)
     r2 = dist**2 / var
     feasible &= r2 <= cfg.stitch_gate_chi2
+    looks = cfg.stitch_w_app * ad
     with np.errstate(invalid="ignore"):
-        return np.where(feasible, 0.5 * r2 + np.log(var) + cfg.stitch_w_app * ad, 1e6)
+        return np.where(feasible, 0.5 * r2 + np.log(var) + looks, 1e6), looks
 
 
 def _assign_links(n: int, i: np.ndarray, j: np.ndarray, cost: np.ndarray, tau: float) -> dict[int, int]:
