@@ -64,11 +64,14 @@ def stored_frames(clip_dir: Path, store: Store, match_id: str) -> tuple[float, I
 
 
 def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
-           shots: bool = True, redetect=None, numbers: bool = True) -> tuple[dict, MatchTracker]:
+           shots: bool = True, redetect=None, numbers: bool = True,
+           overrides: dict | None = None) -> tuple[dict, MatchTracker]:
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts; ``redetect``: the
-    ball tracker's re-detection hook, as the job gives it); returns (tracks columns, the tracker)."""
+    ball tracker's re-detection hook, as the job gives it; ``overrides``: configuration changes, as in
+    :func:`load_config`); returns (tracks columns, the tracker)."""
     fps, frames = stored_frames(clip_dir, store, match_id)
-    cfg = load_config(overrides={"detector": {"profile": "demo"}})  # the stored detections are the demo detector's
+    # the stored detections are the demo detector's
+    cfg = load_config(overrides={**(overrides or {}), "detector": {"profile": "demo"}})
     reader = build_number_reader(number_weights(cfg)) if numbers else None
     tracker = MatchTracker(cfg.tracking, fps=fps, redetect=redetect, numbers=reader)
     for f, t, img, det, H, usable, shot in frames:
@@ -130,6 +133,8 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--redetect", action="store_true",
                     help="give the ball tracker the job's re-detection hook (the demo detector on CPU)")
+    ap.add_argument("--set", dest="overrides", type=json.loads, default=None,
+                    help='configuration overrides as JSON, e.g. \'{"tracking": {"offline": {"stitch_rounds": 1}}}\'')
     a = ap.parse_args()
     src = Path(a.store)
     dst = Path(a.copy)
@@ -150,7 +155,7 @@ def main() -> None:
         clip = ROOT / "out" / f"clip-{c}-{a.clip_suffix}"
         mid = f"bench-{c}"
         t0 = time.perf_counter()
-        cols, tracker = replay(clip, store, out_store, mid, redetect=hook)
+        cols, tracker = replay(clip, store, out_store, mid, redetect=hook, overrides=a.overrides)
         ev = evaluate(clip / "truth", out_store, mid)
         ev["role_accuracy"] = role_report(clip / "truth", cols, a.verbose)
         res[c] = ev

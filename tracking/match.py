@@ -160,8 +160,11 @@ class MatchTracker:
         roles0 = {pid: role_vote(sg.votes) for pid, sg in segs.items() if sg is not None}
         apps = {pid: sg.app for pid, sg in segs.items() if sg is not None}
         skins = {pid: (sg.skin, sg.skin_n) for pid, sg in segs.items() if sg is not None}
+        statures = {pid: sg.stature for pid, sg in segs.items() if sg is not None}
+        labs = {pid: (sg.lab_sum / sg.lab_n if sg.lab_n else None, sg.lab_n) for pid, sg in segs.items()
+                if sg is not None}
         numbers = piece_numbers(rows, parent, self._reads_arrays())
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins, numbers), cfg.offline,
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins, numbers, statures, labs), cfg.offline,
                          self.players.drift_series(), blind_series(t_all, usable_all))
         rows = relabel(rows, mapping)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)

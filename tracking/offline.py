@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from tracking.appearance import appearance_distance
 from tracking.config import BallConfig, OfflineConfig
+from tracking.stature import histogram_median
 
 DETECTED, PREDICTED, INTERPOLATED = 0, 1, 2
 
@@ -39,6 +40,9 @@ class Tracklet:
     v_start: np.ndarray = field(default_factory=lambda: np.zeros(2))  # velocity over its first rows (m/s)
     v_end: np.ndarray = field(default_factory=lambda: np.zeros(2))  # ... and over its last rows
     numbers: dict[str, float] = field(default_factory=dict)  # shirt number -> summed probability of its reads
+    stature: np.ndarray | None = None  # histogram of relative standing heights (tracking.stature), None if none
+    lab: np.ndarray | None = None  # mean shirt colour (OpenCV Lab, 3,), None if never sampled
+    lab_n: int = 0
 
 
 def decided_number(votes: dict[str, float], min_votes: float, min_share: float) -> str | None:
@@ -91,10 +95,15 @@ def _velocity(t: np.ndarray, xy: np.ndarray, k: int = 4) -> np.ndarray:
 
 def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: dict[int, str],
                         skins: dict[int, tuple[np.ndarray | None, int]] | None = None,
-                        numbers: dict[int, dict[str, float]] | None = None) -> list[Tracklet]:
+                        numbers: dict[int, dict[str, float]] | None = None,
+                        statures: dict[int, np.ndarray | None] | None = None,
+                        labs: dict[int, tuple[np.ndarray | None, int]] | None = None) -> list[Tracklet]:
     """Start/end times and positions of each track's detected rows (``skins``: id -> (skin tone, samples);
-    ``numbers``: id -> shirt-number votes)."""
+    ``numbers``: id -> shirt-number votes; ``statures``: id -> histogram of relative standing heights; ``labs``:
+    id -> (mean shirt Lab, samples))."""
     skins = skins or {}
+    labs = labs or {}
+    statures = statures or {}
     numbers = numbers or {}
     out = []
     det = rows["prov"] == DETECTED
@@ -116,7 +125,7 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
         tf = rows["t"][g[fin]]
         vs, ve = _velocity(tf[:12], xy[fin[:12]]), _velocity(tf[-12:], xy[fin[-12:]])
         out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player"), sk, skn,
-                            vs, ve, dict(numbers.get(tid, {}))))
+                            vs, ve, dict(numbers.get(tid, {})), statures.get(tid), *labs.get(tid, (None, 0))))
     return out
 
 
@@ -215,6 +224,18 @@ def cut_shift(d: np.ndarray, ok: np.ndarray, radius: float, min_pairs: int, prio
     return c
 
 
+def _mean_cost(x: np.ndarray, cnt: np.ndarray, i: np.ndarray, j: np.ndarray, w: float, std, floor, cap: float,
+               unknown: float = 0.0) -> np.ndarray:
+    """``w`` times half the squared difference of the means ``x`` (n, d; NaN unknown) of pairs (``i[k]``, ``j[k]``),
+    each axis over its variance ``std^2 (1 / cnt_i + 1 / cnt_j) + floor^2``, capped at ``cap``; pairs where either
+    mean is unknown cost ``w * unknown``."""
+    sd2 = np.asarray(std, float) ** 2
+    fl2 = np.asarray(floor, float) ** 2
+    var = sd2[None, :] * (1 / cnt[i, None] + 1 / cnt[j, None]) + fl2
+    r2 = ((x[i] - x[j]) ** 2 / var).sum(axis=1)
+    return w * np.where(np.isfinite(r2), np.minimum(0.5 * r2, cap), unknown)
+
+
 def skin_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Link cost of the skin tones of the tracklet pairs (``i[k]``, ``j[k]``): ``stitch_w_skin`` times half the
     normalised squared difference, capped at ``stitch_skin_cap``; the variance of a tracklet's mean is the
@@ -226,11 +247,48 @@ def skin_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: n
     sk = np.array([tr.skin if tr.skin is not None and tr.skin_n > 0 else np.full(2, np.nan) for tr in tracklets],
                   float).reshape(n, 2)
     cnt = np.array([max(tr.skin_n, 1) for tr in tracklets], float)
-    sd2 = np.asarray(cfg.stitch_skin_std, float) ** 2
-    fl2 = np.asarray(cfg.stitch_skin_floor, float) ** 2
-    var = sd2[None, :] * (1 / cnt[i, None] + 1 / cnt[j, None]) + fl2
-    r2 = ((sk[i] - sk[j]) ** 2 / var).sum(axis=1)
-    return np.where(np.isfinite(r2), cfg.stitch_w_skin * np.minimum(0.5 * r2, cfg.stitch_skin_cap), 0.0)
+    return _mean_cost(sk, cnt, i, j, cfg.stitch_w_skin, cfg.stitch_skin_std, cfg.stitch_skin_floor,
+                      cfg.stitch_skin_cap)
+
+
+def kit_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Link cost of the shirts' mean chroma (Lab a and b) of the tracklet pairs (``i[k]``, ``j[k]``), built like
+    :func:`skin_cost` from ``stitch_w_kit``, ``stitch_kit_std``, ``stitch_kit_floor`` and ``stitch_kit_cap``.
+
+    The shirt histograms compare shades bin by bin, so two kits close in hue (or a grey one, whose hue is noise)
+    look alike to them; the mean chroma of the samples still sets the two apart. Pairs where either is unknown
+    cost 0."""
+    i, j = np.asarray(i, int), np.asarray(j, int)
+    if cfg.stitch_w_kit <= 0 or not len(i):
+        return np.zeros(len(i))
+    n = len(tracklets)
+    known = [tr.lab is not None and tr.lab_n >= max(cfg.stitch_kit_min_samples, 1) for tr in tracklets]
+    ab = np.array([tr.lab[1:] if k else np.full(2, np.nan) for tr, k in zip(tracklets, known, strict=True)],
+                  float).reshape(n, 2)
+    cnt = np.array([max(tr.lab_n, 1) for tr in tracklets], float)
+    return _mean_cost(ab, cnt, i, j, cfg.stitch_w_kit, cfg.stitch_kit_std, cfg.stitch_kit_floor, cfg.stitch_kit_cap)
+
+
+def stature_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Link cost of the standing heights of the tracklet pairs (``i[k]``, ``j[k]``), built like :func:`skin_cost`
+    on the medians of their relative heights (:mod:`tracking.stature`) from ``stitch_w_stature``,
+    ``stitch_stature_std``, ``stitch_stature_floor`` and ``stitch_stature_cap``."""
+    i, j = np.asarray(i, int), np.asarray(j, int)
+    if cfg.stitch_w_stature <= 0 or not len(i):
+        return np.zeros(len(i))
+    med = [histogram_median(tr.stature) for tr in tracklets]
+    h = np.array([m for m, _ in med], float)[:, None]
+    cnt = np.array([max(k, 1) for _, k in med], float)
+    # an unknown height costs what one person's own heights cost on average (half a chi-square with one degree of
+    # freedom), so that a piece never measured is no cheaper a link than one that matches
+    return _mean_cost(h, cnt, i, j, cfg.stitch_w_stature, [cfg.stitch_stature_std], [cfg.stitch_stature_floor],
+                      cfg.stitch_stature_cap, unknown=0.5)
+
+
+def looks_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Link cost of the mean colours and build: skin tone (:func:`skin_cost`), standing height
+    (:func:`stature_cost`) and the shirt's mean chroma (:func:`kit_cost`)."""
+    return skin_cost(tracklets, cfg, i, j) + stature_cost(tracklets, cfg, i, j) + kit_cost(tracklets, cfg, i, j)
 
 
 def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
@@ -257,8 +315,9 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     (the group drift is not followed there). With ``stitch_cut_shift`` the people's common shift across each
     cut-away of at least ``stitch_cut_min_s`` is estimated from the track ends just before it and the starts just
     after it (:func:`cut_shift`); links across it are compared after that shift, and its seconds add
-    ``stitch_cut_sigma_rate`` to the variance instead of ``stitch_sigma_rate``. The skin tones of the two
-    tracklets add :func:`skin_cost` (teammates share the kit, not the skin). Links are chosen by one minimum-cost
+    ``stitch_cut_sigma_rate`` to the variance instead of ``stitch_sigma_rate``. The two tracklets' mean looks add
+    :func:`looks_cost`: skin tones (teammates share the kit, not the skin), the shirts' mean chroma and, where
+    measured, standing heights. Links are chosen by one minimum-cost
     assignment of ends to starts, so chains of several tracklets form at once; with ``stitch_rounds`` > 1 the
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
     chosen again. With ``stitch_chain_pass`` the chains are then linked once more as wholes
@@ -278,14 +337,14 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     # are spoilt would otherwise take its neighbour's start from a piece that continues it as well
     first = replace(cfg, stitch_adjacent_s=0.0) if cfg.stitch_chain_pass else cfg
     i, j, base = candidate_links(tracklets, first, drift, blind)
-    nxt = _assign_links(n, i, j, base + skin_cost(tracklets, cfg, i, j), cfg.stitch_new_cost)
+    nxt = _assign_links(n, i, j, base + looks_cost(tracklets, cfg, i, j), cfg.stitch_new_cost)
     # a piece whose skin was never sampled would bridge two teammates: it takes the tone of the sampled piece before
     # it in its chain and the links are chosen again
     for _ in range(max(cfg.stitch_rounds - 1, 0)):
         filled = _inherit_skin(tracklets, nxt)
         if filled is None:
             break
-        nxt = _assign_links(n, i, j, base + skin_cost(filled, cfg, i, j), cfg.stitch_new_cost)
+        nxt = _assign_links(n, i, j, base + looks_cost(filled, cfg, i, j), cfg.stitch_new_cost)
     mapping = _chains(tracklets, nxt, mapping)
     if cfg.stitch_chain_pass:  # the chains, with their pooled colours and skin, are linked once more
         chain_cfg = replace(cfg, stitch_chain_pass=False, stitch_min_s=0.0, stitch_max_app=cfg.stitch_chain_max_app)
@@ -332,17 +391,18 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
             if root_x == root_y:
                 continue
             x = whole[root_x]
-            ends = [replace(a, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role), y,
-                    replace(b, app=x.app, skin=x.skin, skin_n=x.skin_n, role=x.role)]
+            own = {"app": x.app, "skin": x.skin, "skin_n": x.skin_n, "role": x.role, "stature": x.stature,
+                   "lab": x.lab, "lab_n": x.lab_n}
+            ends = [replace(a, **own), y, replace(b, **own)]
             ii, jj = np.array([0, 1, 0]), np.array([1, 2, 2])
             c, looks = _link_cost_terms(ends, cfg, drift, blind)
             c = c[ii, jj]
             if c[0] >= 1e6 or c[1] >= 1e6:
                 continue
-            skin = skin_cost(ends, cfg, ii, jj)
-            c = c + skin
-            # both links compare X's pooled colours and skin with Y's: that term is counted once
-            looks = looks[ii[:2], jj[:2]] + skin[:2]
+            body = looks_cost(ends, cfg, ii, jj)
+            c = c + body
+            # both links compare X's pooled colours, skin and height with Y's: that term is counted once
+            looks = looks[ii[:2], jj[:2]] + body[:2]
             gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_insert_new_cost - c[0] - c[1] + looks.min()
             if gain > 0:
                 cand.append((gain, root_y, k))
@@ -376,13 +436,18 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
         skins = [(tr.skin, tr.skin_n) for tr in trs if tr.skin is not None and tr.skin_n > 0]
         skin_n = sum(n for _, n in skins)
         skin = np.sum([x * n for x, n in skins], axis=0) / skin_n if skins else None
+        hs = [tr.stature for tr in trs if tr.stature is not None]
+        stature = np.sum(hs, axis=0) if hs else None
+        labs = [(tr.lab, tr.lab_n) for tr in trs if tr.lab is not None and tr.lab_n > 0]
+        lab_n = sum(n for _, n in labs)
+        lab = np.sum([x * n for x, n in labs], axis=0) / lab_n if labs else None
         roles: dict[str, float] = {}
         numbers: dict[str, float] = {}
         for tr in trs:
             roles[tr.role] = roles.get(tr.role, 0.0) + tr.t_end - tr.t_start
             add_votes(numbers, tr.numbers)
         out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
-                            skin_n, a.v_start, b.v_end, numbers))
+                            skin_n, a.v_start, b.v_end, numbers, stature, lab, lab_n))
     return out
 
 

@@ -125,10 +125,12 @@ def render(cam: Camera, boxes: np.ndarray, shirts: np.ndarray, shorts: np.ndarra
 def simulate(xy: np.ndarray, roles: list[str], ball_xyz: np.ndarray, fps: float = 25.0, seed: int = 0,
              noise: DetectionNoise | None = None, cameras: list[Camera] | None = None,
              shirts: np.ndarray | None = None, shorts: np.ndarray | None = None, images: bool = False,
-             no_homography: np.ndarray | None = None, ids: np.ndarray | None = None):
+             no_homography: np.ndarray | None = None, ids: np.ndarray | None = None,
+             heights: np.ndarray | None = None):
     """Yield :class:`Frame` per frame for people at ``xy`` (T, N, 2) (NaN: absent) and the ball ``ball_xyz`` (T, 3).
 
-    ``no_homography`` (T,) bool marks frames given without a mapping (H = None).
+    ``no_homography`` (T,) bool marks frames given without a mapping (H = None); ``heights`` (N,) are the people's
+    heights in metres (default: by role, give or take 7 %).
     """
     rng = np.random.default_rng(seed)
     noise = noise or DetectionNoise()
@@ -136,7 +138,10 @@ def simulate(xy: np.ndarray, roles: list[str], ball_xyz: np.ndarray, fps: float 
     ids = np.arange(1, N + 1) if ids is None else np.asarray(ids)
     if cameras is None:
         cameras = follow_camera(ball_xyz[:, :2], fps)
-    heights = np.array([PERSON_HEIGHT.get(r, 1.8) for r in roles]) * rng.uniform(0.93, 1.07, N)
+    scatter = rng.uniform(0.93, 1.07, N)
+    if heights is None:
+        heights = np.array([PERSON_HEIGHT.get(r, 1.8) for r in roles]) * scatter
+    heights = np.asarray(heights, float)
     roles_arr = np.array(roles)
     names = np.array(["player", "goalkeeper", "referee"])
     for f in range(T):

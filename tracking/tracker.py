@@ -31,6 +31,7 @@ from tracking.association import INFEASIBLE, assign, iou_matrix, motion_cost
 from tracking.config import PlayerConfig, TeamConfig
 from tracking.kalman import CV_POS, batch_predict_cv, batch_update_pos, mahalanobis_sq
 from tracking.projection import feet_to_pitch, heads_to_pitch, pitch_to_image, pixel_scale
+from tracking.stature import STATURE_EDGES, relative_statures, stature_bins
 from tracking.teams import colour_features, robust_two
 
 PROV_DETECTED, PROV_PREDICTED, PROV_INTERPOLATED = 0, 1, 2
@@ -53,6 +54,7 @@ class Segment:
     lab_n: int
     skin: np.ndarray | None = None  # mean skin saturation and value (2,), None if never sampled
     skin_n: int = 0
+    stature: np.ndarray | None = None  # histogram of relative standing heights (tracking.stature), None if none
 
 
 @dataclass
@@ -90,6 +92,7 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         "seg_t0": ((), float, 0.0), "seg_votes": ((3,), float, 0.0), "seg_app": ((d,), np.float32, 0.0),
         "seg_app_n": ((), np.int64, 0), "seg_lab": ((3,), float, 0.0), "seg_lab_n": ((), np.int64, 0),
         "seg_skin": ((2,), float, 0.0), "seg_skin_n": ((), np.int64, 0),
+        "seg_stature": ((len(STATURE_EDGES) - 1,), np.int32, 0),
         # shirt samples in a row far from the track's appearance (a possible swap to another person)
         "odd_n": ((), np.int64, 0), "odd_t": ((), float, 0.0), "odd_app": ((d,), np.float32, 0.0),
         "lab_ema": ((3,), float, np.nan), "odd_lab": ((3,), float, 0.0), "odd_lab_n": ((), np.int64, 0),
@@ -345,12 +348,15 @@ class PlayerTracker:
                      "feat": np.full((n, self.D), np.nan, dtype=np.float32),
                      "lab": np.full((n, 3), np.nan, dtype=np.float32), "tried": np.zeros(n, bool),
                      "skin": np.full((n, 2), np.nan, dtype=np.float32),
-                     "votes": votes}
+                     "stature": np.full(n, np.nan), "votes": votes}
         if pitch:
             Hinv = np.linalg.inv(H) if Hinv is None else Hinv
             xy, R = feet_to_pitch(H, xyxy, c.foot_std_frac, c.foot_std_min_px, Hinv)
             if c.head_height > 0 and image is not None:
                 self._place_cut_feet(H, Hinv, xyxy, image.shape, xy, R)
+            if ctx["sample"]:
+                ctx["stature"] = relative_statures(H, xyxy, image.shape, c.stature_min_people,
+                                                    c.stature_min_px, Hinv)
             bad = ~np.isfinite(xy).all(axis=1)
             if bad.any():  # above the horizon: cannot be a person on the pitch
                 xy[bad] = _FAR
@@ -527,6 +533,10 @@ class PlayerTracker:
         if kok.any():
             s["seg_skin"][r[kok]] += sk[kok]
             s["seg_skin_n"][r[kok]] += 1
+        st = ctx["stature"][j]
+        sok = np.isfinite(st)
+        if sok.any():
+            s["seg_stature"][r[sok], stature_bins(st[sok])] += 1  # rows r are distinct
 
     def _shirt_breaks(self, rf: np.ndarray, f: np.ndarray, old: np.ndarray, fresh: np.ndarray, t: float,
                       lab: np.ndarray | None = None) -> None:
@@ -681,8 +691,10 @@ class PlayerTracker:
             a = s["seg_app"][i].astype(float)
             app = (a / max(float(np.linalg.norm(a)), 1e-9)).astype(np.float32)
         k = int(s["seg_skin_n"][i])
+        hist = s["seg_stature"][i]
         return Segment(float(s["seg_t0"][i]), _votes(s["seg_votes"][i]), app, n, s["seg_lab"][i].copy(),
-                       int(s["seg_lab_n"][i]), s["seg_skin"][i] / k if k else None, k)
+                       int(s["seg_lab_n"][i]), s["seg_skin"][i] / k if k else None, k,
+                       hist.copy() if hist.any() else None)
 
     def _close_segments(self, rows: np.ndarray, t: float) -> None:
         """Close the running segments of track rows ``rows`` and start new ones at ``t``."""

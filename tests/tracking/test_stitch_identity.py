@@ -485,3 +485,44 @@ def test_sparse_assignment_costs_what_the_dense_one_does():
     assert len(nxt) > 50
     assert sparse_total == pytest.approx(dense_total, rel=1e-9)
     assert len(set(nxt.values())) == len(nxt)  # each start taken once
+
+
+def test_mean_shirt_chroma_keeps_apart_kits_the_histograms_confuse():
+    """Two players of the two teams whose shirt histograms are alike (one histogram for both here) leave 4 m apart
+    and come back where the other would be: the mean chroma of their shirts links each to himself; a piece whose
+    shirt was never sampled costs nothing either way."""
+    yellow, grey = np.array([150.0, 110.0, 170.0]), np.array([100.0, 128.0, 122.0])
+    a = replace(_tracklet(1, 0.0, 5.0, (0, 0), (0, 0)), lab=yellow, lab_n=20)
+    b = replace(_tracklet(2, 0.0, 5.0, (4, 0), (4, 0)), lab=grey, lab_n=20)
+    a2 = replace(_tracklet(3, 8.0, 12.0, (3.5, 0), (0, 0)), lab=yellow + [0, 3, -4], lab_n=6)
+    b2 = replace(_tracklet(4, 8.0, 12.0, (0.5, 0), (0, 0)), lab=grey + [0, -2, 5], lab_n=6)
+    cfg = OfflineConfig()
+    assert stitch([a, b, a2, b2], cfg) == {1: 1, 2: 2, 3: 1, 4: 2}
+    assert stitch([a, b, a2, b2], replace(cfg, stitch_w_kit=0.0))[3] == 2  # motion alone swaps them
+    from tracking.offline import kit_cost
+
+    c = kit_cost([a, b, a2, replace(b2, lab=None, lab_n=0)], cfg, np.array([0, 0, 1, 0]), np.array([2, 1, 2, 3]))
+    assert c[0] < 1.0 and c[1] == cfg.stitch_kit_cap and 1.0 < c[2] and c[3] == 0.0
+
+
+def test_standing_heights_link_teammates_that_motion_confuses():
+    """The same with the two teammates' standing heights (histograms of heights relative to the frame's median):
+    a piece never measured costs what a matching one does on average."""
+    from tracking.offline import stature_cost
+    from tracking.stature import STATURE_EDGES, histogram_median, stature_bins
+
+    rng = np.random.default_rng(0)
+
+    def hist(centre: float, n: int) -> np.ndarray:
+        return np.bincount(stature_bins(centre + rng.normal(0, 0.02, n)), minlength=len(STATURE_EDGES) - 1)
+
+    a = replace(_tracklet(1, 0.0, 5.0, (0, 0), (0, 0)), stature=hist(0.95, 30))
+    b = replace(_tracklet(2, 0.0, 5.0, (4, 0), (4, 0)), stature=hist(1.06, 30))
+    a2 = replace(_tracklet(3, 8.0, 12.0, (3.5, 0), (0, 0)), stature=hist(0.95, 12))
+    b2 = replace(_tracklet(4, 8.0, 12.0, (0.5, 0), (0, 0)), stature=hist(1.06, 12))
+    assert abs(histogram_median(a.stature)[0] - 0.95) < 0.01 and histogram_median(a.stature)[1] == 30
+    cfg = replace(OfflineConfig(), stitch_w_stature=1.0)
+    assert stitch([a, b, a2, b2], cfg) == {1: 1, 2: 2, 3: 1, 4: 2}
+    assert stitch([a, b, a2, b2], replace(cfg, stitch_w_stature=0.0))[3] == 2
+    c = stature_cost([a, b, replace(a2, stature=None)], cfg, np.array([0, 0, 0]), np.array([1, 2, 2]))
+    assert c[0] > 5.0 and c[1] == 0.5 * cfg.stitch_w_stature

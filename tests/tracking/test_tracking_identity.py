@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from tracking_scenes import FPS, run, score, truth_to_track
+from tracking_scenes import FPS, fixed_camera, run, score, truth_to_track
 
 from tracking import TrackingConfig
 from tracking.simulate import DetectionNoise
@@ -113,3 +113,32 @@ def test_columns_conform_to_tracks_schema():
     assert table.num_rows > 2 * n - 10
     assert set(table.column("role").to_pylist()) == {"player", "ball"}
     assert table.column("team").null_count >= n - 5  # the ball and a lone player have no team
+
+
+def test_teammates_lost_together_come_back_told_apart_by_their_heights():
+    """Two teammates in one kit, 1.68 m and 1.92 m tall, run side by side, are lost together for 3 s and come back
+    each where the other would be: their standing heights keep their ids; without them motion swaps them."""
+    T = 250
+    t = np.arange(T) / FPS
+    short = np.stack([np.zeros(T), -4.0 + 1.0 * t], axis=1)
+    tall = short + [3.0, 0.0]
+    back = t >= 6.0
+    short[back, 0] += 2.5  # each comes back next to where the other is heading
+    tall[back, 0] -= 2.5
+    gone = (t >= 3.0) & (t < 6.0)
+    short[gone] = np.nan
+    tall[gone] = np.nan
+    others = [np.tile([x, y], (T, 1)) for x, y in ((-10.0, 3.0), (-8.0, -4.0), (9.0, -3.0), (10.0, 4.0))]
+    xy = np.stack([short, tall, *others], axis=1)
+    heights = np.array([1.68, 1.92, 1.8, 1.78, 1.82, 1.8])
+    for w, same in ((1.0, True), (0.0, False)):
+        cfg = TrackingConfig()
+        cfg.player.stature_min_people = 3
+        cfg.offline.stitch_w_stature = w
+        cols, truth, _ = run(xy, ["player"] * 6, images=True, heights=heights, cfg=cfg,
+                             cameras=fixed_camera(focal=3000.0))
+        a, b = truth_to_track(cols, truth, 1), truth_to_track(cols, truth, 2)
+        a, b = a[a >= 0], b[b >= 0]
+        assert len(a) > 150 and len(b) > 150
+        assert (a[0] == a[-1] and b[0] == b[-1]) == same, (w, a[[0, -1]], b[[0, -1]])
+        assert a[0] != b[0] and a[-1] != b[-1]

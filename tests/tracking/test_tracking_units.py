@@ -337,3 +337,50 @@ def test_people_cut_by_the_bottom_edge_are_placed_from_the_top_of_their_box():
     # a top above the horizon gives no position
     sky = np.array([[600.0, -1000.0, 630.0, 720.0]])
     assert np.isnan(heads_to_pitch(H, sky, np.asarray(fitted.position), 1.8)).all()
+
+
+def test_standing_heights_come_from_whole_boxes_through_the_fitted_camera():
+    from cv.calibration.camera_fit import camera_from_homography
+    from tracking.stature import statures
+
+    cam = Camera(position=(10.0, -48.0, 18.0), focal=1600.0, width=1280, height=720).look_at((5.0, 0.0, 0.0))
+    people = np.array([[-8.0, -10.0], [5.0, 0.0], [14.0, 12.0]])
+    tall = np.array([1.66, 1.79, 1.93])
+    feet, _ = cam.project(np.c_[people, np.zeros(3)])
+    heads, _ = cam.project(np.c_[people, tall])
+    boxes = np.c_[feet[:, 0] - 8, heads[:, 1], feet[:, 0] + 8, feet[:, 1]]
+    fitted = camera_from_homography(cam.homography, 1280, 720)
+    got = statures(cam.homography, boxes, fitted.P)
+    assert np.abs(got - tall).max() < 0.01
+    # a box one pixel taller reads a little taller, in proportion to how far away the person stands
+    assert (statures(cam.homography, boxes + [0, -1, 0, 0], fitted.P) > got).all()
+    # a top not above the feet gives no height
+    odd = np.array([[600.0, 500.0, 630.0, 400.0], [600.0, 500.0, 630.0, 500.0]])
+    assert np.isnan(statures(cam.homography, odd, fitted.P)).all()
+
+
+def test_relative_heights_need_whole_figures_and_company():
+    from tracking.stature import histogram_median, relative_statures, stature_bins
+
+    cam = Camera(position=(0.0, -40.0, 14.0), focal=2400.0, width=1280, height=720).look_at((0.0, 0.0, 0.0))
+    people = np.array([[-6.0, -2.0], [-2.0, 3.0], [2.0, -3.0], [6.0, 2.0], [0.0, 6.0]])
+    tall = np.array([1.70, 1.80, 1.85, 1.75, 1.95])
+    feet, _ = cam.project(np.c_[people, np.zeros(5)])
+    heads, _ = cam.project(np.c_[people, tall])
+    boxes = np.c_[feet[:, 0] - 15, heads[:, 1], feet[:, 0] + 15, feet[:, 1]]
+    r = relative_statures(cam.homography, boxes, (720, 1280), min_people=3, min_px=40)
+    assert np.allclose(r, tall / np.median(tall), atol=0.005)
+    # a box that touches another, one cut by the picture's edge and one too small hold no whole figure
+    odd = boxes.copy()
+    odd[1, 0] = odd[0, 2] - 2  # touches box 0
+    odd[4, 3] = 720.0
+    odd[3, 1] = odd[3, 3] - 30
+    r = relative_statures(cam.homography, odd, (720, 1280), min_people=1, min_px=40)
+    assert np.isfinite(r[2]) and np.isnan(r[[0, 1, 3, 4]]).all()
+    # too few whole figures in the frame: no heights at all
+    assert np.isnan(relative_statures(cam.homography, odd, (720, 1280), min_people=2, min_px=40)).all()
+    # the median of a histogram of relative heights
+    h = np.bincount(stature_bins(np.array([0.9, 0.97, 0.99, 1.01, 1.02, 1.1])), minlength=60)
+    m, n = histogram_median(h)
+    assert n == 6 and 0.99 <= m <= 1.01
+    assert np.isnan(histogram_median(None)[0]) and histogram_median(np.zeros(60))[1] == 0

@@ -20,7 +20,7 @@ def fixed_camera(target=(0.0, 0.0), focal: float = 1900.0) -> list[Camera]:
 def run(xy: np.ndarray, roles: list[str], ball: np.ndarray | None = None, cameras: list[Camera] | None = None,
         shirts: np.ndarray | None = None, images: bool = False, noise: DetectionNoise | None = None,
         seed: int = 0, cfg: TrackingConfig | None = None, no_homography: np.ndarray | None = None,
-        drop_ball: set[int] | None = None, redetect=None):
+        drop_ball: set[int] | None = None, redetect=None, heights: np.ndarray | None = None):
     """Track a scene; returns (columns, truth dict, tracker)."""
     T, N = xy.shape[:2]
     if ball is None:
@@ -35,7 +35,7 @@ def run(xy: np.ndarray, roles: list[str], ball: np.ndarray | None = None, camera
     tr = MatchTracker(cfg or TrackingConfig(), fps=FPS, redetect=redetect, app_every=1)
     truth = {"frame": [], "object_id": [], "x": [], "y": []}
     for fr in simulate(xy, roles, ball, FPS, seed=seed, noise=noise, cameras=cameras, shirts=shirts,
-                       shorts=shirts // 2, images=images, no_homography=no_homography):
+                       shorts=shirts // 2, images=images, no_homography=no_homography, heights=heights):
         det = fr.detections
         if drop_ball and fr.frame in drop_ball:
             det = det[det.data["class_name"] != "ball"]
