@@ -254,6 +254,16 @@ class ClipRenderer:
 # --- clips --------------------------------------------------------------------------------------------------------
 
 
+def _x264_cpu_options() -> dict[str, str]:
+    """x264's AVX-512 code encodes the same frames to different bytes from run to run (seen with PyAV 18's x264);
+    on a CPU that has AVX-512, x264 is held to AVX2 so that a clip renders to the same file every time."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return {}
+    return {"x264-params": "asm=AVX2"} if {"avx2", "avx512f"} <= flags else {}
+
+
 class VideoWriter:
     """H.264 (yuv420p) writer on PyAV."""
 
@@ -266,7 +276,7 @@ class VideoWriter:
         self.stream = self.container.add_stream("libx264", rate=rate)
         self.stream.width, self.stream.height = size
         self.stream.pix_fmt = "yuv420p"
-        self.stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
+        self.stream.options = {"crf": str(int(crf)), "preset": "veryfast", **_x264_cpu_options()}
 
     def write(self, img_bgr: np.ndarray) -> None:
         frame = self._frame.from_ndarray(img_bgr, format="bgr24")
