@@ -13,7 +13,7 @@ as the ``tracks`` table of its own copy of the store and scored by :func:`pitchl
 IDF1, HOTA, MOTA, switches). Speeds are the update calls alone, on one core (``--one-core``); pitchlens' offline
 pass is timed separately.
 
-Usage::
+The peers come with the ``bench`` extra (``.venv/bin/pip install -e ".[bench]"``). Usage::
 
     nice .venv/bin/python bench/tracking_peers_replay.py --store bench/out/store-30s-run8 --clip-suffix 30s \
         --work /tmp/peers [--clips 9001 9002] [--one-core]
