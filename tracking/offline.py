@@ -6,7 +6,7 @@ Rows are dicts of arrays: ``frame`` (N,), ``t`` (N,), ``track_id`` (N,), ``box``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -224,8 +224,8 @@ def cut_shift(d: np.ndarray, ok: np.ndarray, radius: float, min_pairs: int, prio
     return c
 
 
-def _mean_cost(x: np.ndarray, cnt: np.ndarray, i: np.ndarray, j: np.ndarray, w: float, std, floor, cap: float,
-               unknown: float = 0.0) -> np.ndarray:
+def _mean_cost(x: np.ndarray, cnt: np.ndarray, i: np.ndarray, j: np.ndarray, w: float, std: Sequence[float],
+               floor: Sequence[float], cap: float, unknown: float = 0.0) -> np.ndarray:
     """``w`` times half the squared difference of the means ``x`` (n, d; NaN unknown) of pairs (``i[k]``, ``j[k]``),
     each axis over its variance ``std^2 (1 / cnt_i + 1 / cnt_j) + floor^2``, capped at ``cap``; pairs where either
     mean is unknown cost ``w * unknown``."""
@@ -395,15 +395,15 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
                    "lab": x.lab, "lab_n": x.lab_n}
             ends = [replace(a, **own), y, replace(b, **own)]
             ii, jj = np.array([0, 1, 0]), np.array([1, 2, 2])
-            c, looks = _link_cost_terms(ends, cfg, drift, blind)
+            c, colour = _link_cost_terms(ends, cfg, drift, blind)
             c = c[ii, jj]
             if c[0] >= 1e6 or c[1] >= 1e6:
                 continue
-            body = looks_cost(ends, cfg, ii, jj)
-            c = c + body
+            means = looks_cost(ends, cfg, ii, jj)
+            c = c + means
             # both links compare X's pooled colours, skin and height with Y's: that term is counted once
-            looks = looks[ii[:2], jj[:2]] + body[:2]
-            gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_insert_new_cost - c[0] - c[1] + looks.min()
+            twice = colour[ii[:2], jj[:2]] + means[:2]
+            gain = min(c[2], cfg.stitch_new_cost) + cfg.stitch_insert_new_cost - c[0] - c[1] + twice.min()
             if gain > 0:
                 cand.append((gain, root_y, k))
     moved: dict[int, int] = {}  # chain Y -> chain X it is put into
@@ -433,14 +433,10 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
         if apps:
             v = np.sum([x * w for x, w in apps], axis=0)
             app = v / max(float(np.linalg.norm(v)), 1e-12)
-        skins = [(tr.skin, tr.skin_n) for tr in trs if tr.skin is not None and tr.skin_n > 0]
-        skin_n = sum(n for _, n in skins)
-        skin = np.sum([x * n for x, n in skins], axis=0) / skin_n if skins else None
+        skin, skin_n = _pooled_mean([(tr.skin, tr.skin_n) for tr in trs])
+        lab, lab_n = _pooled_mean([(tr.lab, tr.lab_n) for tr in trs])
         hs = [tr.stature for tr in trs if tr.stature is not None]
         stature = np.sum(hs, axis=0) if hs else None
-        labs = [(tr.lab, tr.lab_n) for tr in trs if tr.lab is not None and tr.lab_n > 0]
-        lab_n = sum(n for _, n in labs)
-        lab = np.sum([x * n for x, n in labs], axis=0) / lab_n if labs else None
         roles: dict[str, float] = {}
         numbers: dict[str, float] = {}
         for tr in trs:
@@ -449,6 +445,13 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
         out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
                             skin_n, a.v_start, b.v_end, numbers, stature, lab, lab_n))
     return out
+
+
+def _pooled_mean(means: list[tuple[np.ndarray | None, int]]) -> tuple[np.ndarray | None, int]:
+    """Mean over all samples of (mean, sample count) pairs (unknown or empty ones left out) and the count."""
+    known = [(x, n) for x, n in means if x is not None and n > 0]
+    n = sum(k for _, k in known)
+    return (np.sum([x * k for x, k in known], axis=0) / n if known else None), n
 
 
 def candidate_links(tracklets: list[Tracklet], cfg: OfflineConfig,

@@ -138,7 +138,7 @@ def simulate(xy: np.ndarray, roles: list[str], ball_xyz: np.ndarray, fps: float 
     ids = np.arange(1, N + 1) if ids is None else np.asarray(ids)
     if cameras is None:
         cameras = follow_camera(ball_xyz[:, :2], fps)
-    scatter = rng.uniform(0.93, 1.07, N)
+    scatter = rng.uniform(0.93, 1.07, N)  # drawn either way: the noise that follows stays the same
     if heights is None:
         heights = np.array([PERSON_HEIGHT.get(r, 1.8) for r in roles]) * scatter
     heights = np.asarray(heights, float)
