@@ -201,8 +201,9 @@ def main() -> None:
         @step("tests_on_gpu")
         def _():
             cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/cv/test_video_device.py",
-                   "tests/cv/test_detect.py", "tests/pitchlens/test_job.py", "tests/pitchlens/test_prefetch.py",
-                   "-k", "device or batched or letterbox or torchvision or ahead or producer or inline or lead"]
+                   "tests/cv/test_detect.py", "tests/cv/test_jersey.py", "tests/pitchlens/test_job.py",
+                   "tests/pitchlens/test_prefetch.py", "-k",
+                   "device or batched or letterbox or torchvision or ahead or producer or inline or lead or reader"]
             p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
             (OUTDIR / "tests.log").write_text(p.stdout + p.stderr)
             return {"rc": p.returncode, "tail": (p.stdout + p.stderr).strip().splitlines()[-12:]}
@@ -352,6 +353,19 @@ def main() -> None:
             out[f"overlapped_b{sizes[-1]}_fps"] = round(n / (time.perf_counter() - t0), 1)
             out["frames"] = n
             return out
+
+    @step("numbers_read")
+    def _():
+        from cv.jersey import JerseyReader
+
+        det = Detector(demo_w, "demo", settings=DetectorSettings(imgsz=1280, device=DEV, backend="torch"))
+        boxes = [d.xyxy[d.class_id != 0] for d in det(frames_gpu)]  # every person box (class 0 is the ball)
+        out = {"frames": len(frames_host), "boxes_per_frame": round(float(np.mean([len(b) for b in boxes])), 1)}
+        for dev in dict.fromkeys((DEV, "cpu")):
+            reader = JerseyReader(ROOT / "weights" / "pitchlens-jersey.pt", device=dev)
+            s = _time(lambda r=reader: [r.read(img, b) for img, b in zip(frames_host, boxes)], max(1, reps // 2))
+            out[f"{dev}_ms_per_frame"] = round(1000 * s / len(frames_host), 2)
+        return out
 
     for backend, ahead in (("device", 2), ("auto", 2), ("device", 0), ("auto", 0)):
         @step(f"job_demo_{backend}_prefetch{ahead}")

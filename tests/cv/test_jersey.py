@@ -12,6 +12,7 @@ from cv.camera import Camera
 from cv.errors import WeightsError
 from cv.jersey import JerseyReader, PatchGeometry, decode, label_of, patches
 from pitchlens.synth.people import HAIR, PALETTE, SKIN, Kit, Look, draw_person
+from tests.conftest import DEVICES
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "pitchlens-jersey.pt"
 
@@ -58,8 +59,9 @@ def _player(number: str, facing_away: bool, dist: float = 15.0) -> tuple[np.ndar
 
 
 @pytest.mark.skipif(not WEIGHTS.is_file(), reason="weights/pitchlens-jersey.pt not present")
-def test_trained_reader_reads_the_back_and_not_the_front():
-    reader = JerseyReader(WEIGHTS)
+@pytest.mark.parametrize("device", DEVICES)
+def test_trained_reader_reads_the_back_and_not_the_front(device: str):
+    reader = JerseyReader(WEIGHTS, device=device)
     for number in ("23", "8", "14"):
         img, box = _player(number, facing_away=True)
         nums, prob = reader.read(img, box)
