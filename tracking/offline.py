@@ -371,7 +371,8 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
     that fits a gap is likelier to belong there than an end is to any start, so leaving it alone costs more than
     leaving an end unlinked does in the assignment. A gap across a cut-away is judged the same way, without the
     people's common shift (three pieces are too few to estimate it): the variance grown over the gap covers it.
-    Best gains first; each gap takes one chain."""
+    Best gains first; each gap takes one chain, and a chain put into a gap of a chain that is itself put into a gap
+    goes along with it."""
     groups: dict[int, list[Tracklet]] = {}
     for tr in tracklets:
         groups.setdefault(mapping.get(tr.track_id, tr.track_id), []).append(tr)
@@ -409,11 +410,18 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
     moved: dict[int, int] = {}  # chain Y -> chain X it is put into
     used_gap: set[int] = set()
     for _, root_y, k in sorted(cand, key=lambda g: -g[0]):
-        if root_y in moved or k in used_gap or gaps[k][0] in moved:
+        if root_y in moved or k in used_gap:
             continue
         moved[root_y] = gaps[k][0]
         used_gap.add(k)
-    return {tid: moved.get(root, root) for tid, root in mapping.items()}
+
+    def into(root: int) -> int:
+        """The chain ``root`` ends up in: a chain put into a gap of one that was itself put into a gap goes along."""
+        while root in moved:
+            root = moved[root]
+        return root
+
+    return {tid: into(root) for tid, root in mapping.items()}
 
 
 def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[Tracklet]:

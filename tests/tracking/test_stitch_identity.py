@@ -335,6 +335,24 @@ def test_a_chain_inside_another_chains_gap_is_put_in_it():
     assert insert_chains([a, other, b], {1: 1, 3: 1, 4: 4}, cfg)[4] == 4
 
 
+def test_a_chain_put_into_a_chain_that_is_put_into_a_gap_goes_along():
+    """Nested gaps: chain Y (pieces 3 and 5) fits a gap of chain X (pieces 1 and 6), and chain Z (piece 4) fits the
+    gap of Y. Both are put in, whichever is decided first: all five pieces end up in X, none in a chain that no
+    longer exists."""
+    from tracking.offline import insert_chains
+
+    kit = [1.0, 0.0, 0.0, 0.0]
+
+    def piece(tid, t0, t1, x0, x1):
+        return Tracklet(tid, t0, t1, np.array([x0, 0.0]), np.array([x1, 0.0]), np.asarray(kit, float), "player")
+
+    pieces = [piece(1, 0.0, 4.0, 0.0, 4.0), piece(3, 5.0, 6.0, 5.0, 6.0), piece(4, 6.5, 7.0, 6.5, 7.0),
+              piece(5, 7.5, 8.5, 7.5, 8.5), piece(6, 9.5, 14.0, 9.5, 14.0)]
+    cfg = OfflineConfig()
+    m = insert_chains(pieces, {1: 1, 3: 3, 4: 4, 5: 3, 6: 1}, cfg)
+    assert {m[k] for k in (1, 3, 4, 5, 6)} == {1}, m
+
+
 def test_a_chain_in_a_gap_is_judged_on_its_looks_once():
     """A short piece at the picture's edge, its shirt half spoilt and its two skin samples dark, fits a player's
     gap: both links into and out of it compare the same pooled colours and skin, so that evidence counts once and
