@@ -32,7 +32,13 @@ from cv.detect import empty_detections  # noqa: E402
 from cv.video import VideoReader  # noqa: E402
 from pitchlens.config import load_config  # noqa: E402
 from pitchlens.evaluation import evaluate  # noqa: E402
-from pitchlens.job import build_number_reader, detections_by_frame, number_weights  # noqa: E402
+from pitchlens.job import (  # noqa: E402
+    build_number_reader,
+    build_reid,
+    detections_by_frame,
+    number_weights,
+    reid_weights,
+)
 from pitchlens.schema import TRACKS, conform  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
 from tracking import MatchTracker  # noqa: E402
@@ -73,7 +79,8 @@ def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
     # the stored detections are the demo detector's
     cfg = load_config(overrides={**(overrides or {}), "detector": {"profile": "demo"}})
     reader = build_number_reader(number_weights(cfg)) if numbers else None
-    tracker = MatchTracker(cfg.tracking, fps=fps, redetect=redetect, numbers=reader)
+    tracker = MatchTracker(cfg.tracking, fps=fps, redetect=redetect, numbers=reader,
+                           reid=build_reid(reid_weights(cfg)))
     for f, t, img, det, H, usable, shot in frames:
         tracker.update(frame=f, t=t, detections=det, homography=H, usable=usable, image=img,
                        shot=shot if shots else None)

@@ -297,6 +297,32 @@ def build_number_reader(weights: str, device: str = "cpu"):
     return JerseyReader(resolve_weights(weights, [WEIGHTS_DIR]), device=device)
 
 
+#: The project's re-identification model, trained on the same synthetic footage as the demo detector.
+DEMO_REID = "pitchlens-reid.pt"
+
+
+def reid_weights(cfg: Config) -> str:
+    """The re-identification model the config asks for ("" for none): ``tracking.reid.weights``, where "auto"
+    means the project's synthetic-footage model with the demo detector and none otherwise."""
+    from tracking import TrackingConfig
+
+    w = (cfg.tracking if cfg.tracking is not None else TrackingConfig()).reid.weights
+    if w == "auto":
+        return DEMO_REID if cfg.detector.profile == "demo" else ""
+    return w
+
+
+def build_reid(weights: str, device: str = "cpu"):
+    """The re-identification embedder for model file ``weights`` (as given, then under weights/); None for "".
+
+    Raises ``WeightsError`` naming the file where it is missing or not a re-identification model."""
+    if not weights:
+        return None
+    from cv.reid import ReidEmbedder
+
+    return ReidEmbedder(resolve_weights(weights, [WEIGHTS_DIR]), device=device)
+
+
 def _optional_tracker(cfg: Config, fps: float, detector: Detector | None = None):
     try:
         from tracking import MatchTracker, TrackingConfig
@@ -308,7 +334,8 @@ def _optional_tracker(cfg: Config, fps: float, detector: Detector | None = None)
         redetect = crop_redetector(detector, tcfg.ball.redetect_upscale)
     # numbers are read on the detector's device
     numbers = build_number_reader(number_weights(cfg), detector_device(cfg))
-    return MatchTracker(tcfg, fps=fps, redetect=redetect, numbers=numbers)
+    reid = build_reid(reid_weights(cfg), detector_device(cfg))
+    return MatchTracker(tcfg, fps=fps, redetect=redetect, numbers=numbers, reid=reid)
 
 
 def _optional_tactics(tracks: pa.Table, match_id: str, fps: float, cfg: Config) -> dict[str, pa.Table]:

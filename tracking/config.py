@@ -51,6 +51,7 @@ class PlayerConfig:
     lab_break: float = 15.0  # ... or mean shirt colours farther than this (Lab, lightness weighted) ... (0 = off)
     lab_break_match: float = 10.0  # ... whose mean is this close to another track's: also a swap
     app_break_min_samples: int = 8  # ... of a track with at least this many shirt samples
+    reid_max_samples: int = 10  # re-identification embeddings (tracking.reid) taken per track segment at most
     team_break: float = 5.0  # a swap to the other team: cumulative evidence (nats) of samples for it (0 = off) ...
     team_break_drift: float = 0.25  # ... less this much per sample (the test's drift) ...
     team_model_every_s: float = 2.0  # ... against the two kits' colours, refitted this often from the tracks
@@ -171,6 +172,13 @@ class OfflineConfig:
     stitch_stature_std: float = 0.05  # ... std of one relative height sample, scaled for a median ...
     stitch_stature_floor: float = 0.02  # ... floor of the std of a tracklet's median height ...
     stitch_stature_cap: float = 12.0  # ... and the largest cost it adds
+    # re-identification embeddings (cv.reid; only where the job has a model): cosine distance of two pieces' means
+    stitch_w_reid: float = 2.0  # ... weight (0 = off) ...
+    stitch_reid_free: float = 0.1  # ... distances up to this cost nothing (one person's pieces) ...
+    stitch_reid_spread: float = 0.15  # ... plus this times sqrt(1 / n_i + 1 / n_j) (n: the pieces' samples) ...
+    stitch_reid_scale: float = 0.1  # ... beyond it, each this much costs stitch_w_reid ...
+    stitch_reid_cap: float = 6.0  # ... up to this many times ...
+    stitch_reid_min_samples: int = 2  # ... between pieces with at least this many embedded samples each
     stitch_chain_pass: bool = True  # the chains are linked once more as wholes (pooled colours and skin) ...
     stitch_chain_max_app: float = 0.6  # ... with this appearance gate (pooled colours are surer than a piece's)
     stitch_insert: bool = True  # a chain that fits in a gap of another chain is put in it (around the chain pass) ...
@@ -204,6 +212,16 @@ class NumberConfig:
 
 
 @dataclass
+class ReidConfig:
+    """Re-identification embeddings of the person boxes (``cv.reid``), sampled with the shirt colours: they tell
+    teammates apart when pieces are joined (``offline.stitch_w_reid``)."""
+
+    # embedding model file (as given, then under weights/); "" = none; "auto": the project's model
+    # (pitchlens-reid.pt, trained on synthetic footage) with the demo detector, none otherwise
+    weights: str = "auto"
+
+
+@dataclass
 class TrackingConfig:
     """All tracking parameters."""
 
@@ -212,6 +230,7 @@ class TrackingConfig:
     teams: TeamConfig = field(default_factory=TeamConfig)
     offline: OfflineConfig = field(default_factory=OfflineConfig)
     numbers: NumberConfig = field(default_factory=NumberConfig)
+    reid: ReidConfig = field(default_factory=ReidConfig)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> TrackingConfig:

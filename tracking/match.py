@@ -28,7 +28,7 @@ from tracking.offline import (
     tracklets_from_rows,
 )
 from tracking.teams import TrackSummary, assign_roles_teams, attacking_directions, role_vote
-from tracking.tracker import PERSON_CLASSES, PROV_DETECTED, PlayerTracker
+from tracking.tracker import PERSON_CLASSES, PROV_DETECTED, PlayerTracker, ReidModel
 
 
 class NumberReader(Protocol):
@@ -44,14 +44,15 @@ class MatchTracker:
     """Track one match: call :meth:`update` for every decoded frame in order, then :meth:`finish`."""
 
     def __init__(self, cfg: TrackingConfig | None = None, fps: float = 25.0, redetect: Redetector | None = None,
-                 app_every: int = 5, numbers: NumberReader | None = None):
-        """``numbers``: reads shirt numbers from a frame's person boxes (``cv.jersey.JerseyReader``), or None."""
+                 app_every: int = 5, numbers: NumberReader | None = None, reid: ReidModel | None = None):
+        """``numbers``: reads shirt numbers from a frame's person boxes (``cv.jersey.JerseyReader``), or None;
+        ``reid``: embeds them for re-identification (``cv.reid.ReidEmbedder``), or None."""
         self.cfg = cfg or TrackingConfig()
         self.numbers = numbers
         self._reads: list[tuple[int, int, str, float]] = []  # frame, online track id, number, probability
         self.fps = float(fps)
         self.players = PlayerTracker(self.cfg.player, self.cfg.teams, app_every=app_every,
-                                     segment_gap_s=self.cfg.offline.split_gap_s)
+                                     segment_gap_s=self.cfg.offline.split_gap_s, reid=reid)
         self.ball = BallTracker(self.cfg.ball, redetect=redetect)
         self._frames: list[int] = []
         self._t: list[float] = []
@@ -163,8 +164,9 @@ class MatchTracker:
         statures = {pid: sg.stature for pid, sg in segs.items() if sg is not None}
         labs = {pid: (sg.lab_sum / sg.lab_n if sg.lab_n else None, sg.lab_n) for pid, sg in segs.items()
                 if sg is not None}
+        reids = {pid: (sg.reid, sg.reid_n) for pid, sg in segs.items() if sg is not None}
         numbers = piece_numbers(rows, parent, self._reads_arrays())
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins, numbers, statures, labs), cfg.offline,
+        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins, numbers, statures, labs, reids), cfg.offline,
                          self.players.drift_series(), blind_series(t_all, usable_all))
         rows = relabel(rows, mapping)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)

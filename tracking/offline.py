@@ -43,6 +43,8 @@ class Tracklet:
     stature: np.ndarray | None = None  # histogram of relative standing heights (tracking.stature), None if none
     lab: np.ndarray | None = None  # mean shirt colour (OpenCV Lab, 3,), None if never sampled
     lab_n: int = 0
+    reid: np.ndarray | None = None  # mean re-identification embedding (unit length), None if never sampled
+    reid_n: int = 0
 
 
 def decided_number(votes: dict[str, float], min_votes: float, min_share: float) -> str | None:
@@ -97,11 +99,13 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
                         skins: dict[int, tuple[np.ndarray | None, int]] | None = None,
                         numbers: dict[int, dict[str, float]] | None = None,
                         statures: dict[int, np.ndarray | None] | None = None,
-                        labs: dict[int, tuple[np.ndarray | None, int]] | None = None) -> list[Tracklet]:
+                        labs: dict[int, tuple[np.ndarray | None, int]] | None = None,
+                        reids: dict[int, tuple[np.ndarray | None, int]] | None = None) -> list[Tracklet]:
     """Start/end times and positions of each track's detected rows (``skins``: id -> (skin tone, samples);
     ``numbers``: id -> shirt-number votes; ``statures``: id -> histogram of relative standing heights; ``labs``:
-    id -> (mean shirt Lab, samples))."""
+    id -> (mean shirt Lab, samples); ``reids``: id -> (mean re-identification embedding, samples))."""
     skins = skins or {}
+    reids = reids or {}
     labs = labs or {}
     statures = statures or {}
     numbers = numbers or {}
@@ -125,7 +129,8 @@ def tracklets_from_rows(rows: dict, apps: dict[int, np.ndarray | None], roles: d
         tf = rows["t"][g[fin]]
         vs, ve = _velocity(tf[:12], xy[fin[:12]]), _velocity(tf[-12:], xy[fin[-12:]])
         out.append(Tracklet(tid, float(ts), float(te), xs, xe, apps.get(tid), roles.get(tid, "player"), sk, skn,
-                            vs, ve, dict(numbers.get(tid, {})), statures.get(tid), *labs.get(tid, (None, 0))))
+                            vs, ve, dict(numbers.get(tid, {})), statures.get(tid), *labs.get(tid, (None, 0)),
+                            *reids.get(tid, (None, 0))))
     return out
 
 
@@ -285,10 +290,35 @@ def stature_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j
                       cfg.stitch_stature_cap, unknown=0.5)
 
 
+def reid_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Link cost of the re-identification embeddings of the tracklet pairs (``i[k]``, ``j[k]``):
+    ``stitch_w_reid`` times the cosine distance of their means beyond ``stitch_reid_free`` plus
+    ``stitch_reid_spread`` times ``sqrt(1 / n_i + 1 / n_j)`` (a mean of few samples strays further), over
+    ``stitch_reid_scale``, capped at ``stitch_reid_cap``. Pairs where either has fewer than
+    ``stitch_reid_min_samples`` samples, or is a referee (the model learnt players), cost 0."""
+    i, j = np.asarray(i, int), np.asarray(j, int)
+    if cfg.stitch_w_reid <= 0 or not len(i):
+        return np.zeros(len(i))
+    known = np.array([tr.reid is not None and tr.reid_n >= max(cfg.stitch_reid_min_samples, 1)
+                      and tr.role != "referee" for tr in tracklets])
+    if not known.any():
+        return np.zeros(len(i))
+    dim = len(next(tr.reid for tr, k in zip(tracklets, known, strict=True) if k))
+    e = np.array([tr.reid if k else np.zeros(dim) for tr, k in zip(tracklets, known, strict=True)], float)
+    e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    d = 1.0 - (e[i] * e[j]).sum(axis=1)
+    n = np.array([max(tr.reid_n, 1) for tr in tracklets], float)
+    free = cfg.stitch_reid_free + cfg.stitch_reid_spread * np.sqrt(1.0 / n[i] + 1.0 / n[j])
+    c = np.clip((d - free) / cfg.stitch_reid_scale, 0.0, cfg.stitch_reid_cap)
+    return cfg.stitch_w_reid * np.where(known[i] & known[j], c, 0.0)
+
+
 def looks_cost(tracklets: list[Tracklet], cfg: OfflineConfig, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Link cost of the mean colours and build: skin tone (:func:`skin_cost`), standing height
-    (:func:`stature_cost`) and the shirt's mean chroma (:func:`kit_cost`)."""
-    return skin_cost(tracklets, cfg, i, j) + stature_cost(tracklets, cfg, i, j) + kit_cost(tracklets, cfg, i, j)
+    (:func:`stature_cost`), the shirt's mean chroma (:func:`kit_cost`) and the re-identification embedding
+    (:func:`reid_cost`)."""
+    return (skin_cost(tracklets, cfg, i, j) + stature_cost(tracklets, cfg, i, j) + kit_cost(tracklets, cfg, i, j)
+            + reid_cost(tracklets, cfg, i, j))
 
 
 def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
@@ -393,7 +423,7 @@ def insert_chains(tracklets: list[Tracklet], mapping: dict[int, int], cfg: Offli
                 continue
             x = whole[root_x]
             own = {"app": x.app, "skin": x.skin, "skin_n": x.skin_n, "role": x.role, "stature": x.stature,
-                   "lab": x.lab, "lab_n": x.lab_n}
+                   "lab": x.lab, "lab_n": x.lab_n, "reid": x.reid, "reid_n": x.reid_n}
             ends = [replace(a, **own), y, replace(b, **own)]
             ii, jj = np.array([0, 1, 0]), np.array([1, 2, 2])
             c, colour = _link_cost_terms(ends, cfg, drift, blind)
@@ -443,6 +473,7 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
             app = v / max(float(np.linalg.norm(v)), 1e-12)
         skin, skin_n = _pooled_mean([(tr.skin, tr.skin_n) for tr in trs])
         lab, lab_n = _pooled_mean([(tr.lab, tr.lab_n) for tr in trs])
+        reid, reid_n = _pooled_mean([(tr.reid, tr.reid_n) for tr in trs])
         hs = [tr.stature for tr in trs if tr.stature is not None]
         stature = np.sum(hs, axis=0) if hs else None
         roles: dict[str, float] = {}
@@ -451,7 +482,7 @@ def chain_tracklets(tracklets: list[Tracklet], mapping: dict[int, int]) -> list[
             roles[tr.role] = roles.get(tr.role, 0.0) + tr.t_end - tr.t_start
             add_votes(numbers, tr.numbers)
         out.append(Tracklet(root, a.t_start, b.t_end, a.xy_start, b.xy_end, app, max(roles, key=roles.get), skin,
-                            skin_n, a.v_start, b.v_end, numbers, stature, lab, lab_n))
+                            skin_n, a.v_start, b.v_end, numbers, stature, lab, lab_n, reid, reid_n))
     return out
 
 

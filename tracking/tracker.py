@@ -23,6 +23,7 @@ unambiguous (``reid_ratio``); otherwise a new track starts and the offline stitc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -40,6 +41,15 @@ PERSON_CLASSES = ("player", "goalkeeper", "referee")
 _FAR = 1e6  # pitch position given to detections above the horizon (never inside a gate)
 
 
+class ReidModel(Protocol):
+    """Embeds person boxes for re-identification (``cv.reid.ReidEmbedder``): unit vectors (N, geo.dim), NaN rows
+    for boxes it cannot embed."""
+
+    geo: Any  # has ``dim``
+
+    def embed(self, image: np.ndarray, xyxy: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass
 class Segment:
     """What one stretch of a track saw: from a detection after a gap longer than ``segment_gap_s`` (or the
@@ -55,6 +65,8 @@ class Segment:
     skin: np.ndarray | None = None  # mean skin saturation and value (2,), None if never sampled
     skin_n: int = 0
     stature: np.ndarray | None = None  # histogram of relative standing heights (tracking.stature), None if none
+    reid: np.ndarray | None = None  # mean re-identification embedding (cv.reid), None if never sampled
+    reid_n: int = 0
 
 
 @dataclass
@@ -80,7 +92,8 @@ class Track:
 
 
 # per-track arrays: name -> (trailing shape, dtype, fill value)
-def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
+def _fields(d: int, e: int = 0) -> dict[str, tuple[tuple[int, ...], type, float]]:
+    """``d``: length of a shirt histogram; ``e``: of a re-identification embedding (0: none)."""
     return {
         "id": ((), np.int64, 0), "X": ((4,), float, 0.0), "P": ((4, 4), float, 0.0), "has_kf": ((), bool, False),
         "box": ((4,), float, 0.0), "vel": ((4,), float, 0.0), "size": ((2,), float, np.nan),
@@ -93,6 +106,7 @@ def _fields(d: int) -> dict[str, tuple[tuple[int, ...], type, float]]:
         "seg_app_n": ((), np.int64, 0), "seg_lab": ((3,), float, 0.0), "seg_lab_n": ((), np.int64, 0),
         "seg_skin": ((2,), float, 0.0), "seg_skin_n": ((), np.int64, 0),
         "seg_stature": ((len(STATURE_EDGES) - 1,), np.int32, 0),
+        "seg_reid": ((e,), np.float32, 0.0), "seg_reid_n": ((), np.int64, 0),
         # shirt samples in a row far from the track's appearance (a possible swap to another person)
         "odd_n": ((), np.int64, 0), "odd_t": ((), float, 0.0), "odd_app": ((d,), np.float32, 0.0),
         "lab_ema": ((3,), float, np.nan), "odd_lab": ((3,), float, 0.0), "odd_lab_n": ((), np.int64, 0),
@@ -142,14 +156,18 @@ class PlayerTracker:
     """Online multi-person tracker; call :meth:`update` once per frame in order."""
 
     def __init__(self, cfg: PlayerConfig | None = None, team_cfg: TeamConfig | None = None, app_every: int = 5,
-                 segment_gap_s: float = 0.5):
+                 segment_gap_s: float = 0.5, reid: ReidModel | None = None):
+        """``reid``: embeds person boxes for re-identification (``cv.reid.ReidEmbedder``) on the frames where
+        shirt colours are sampled, or None."""
         self.cfg = cfg or PlayerConfig()
         self.segment_gap_s = segment_gap_s
         self.segments: dict[int, list[Segment]] = {}  # closed segments per track id
         self.team_cfg = team_cfg or TeamConfig()
         self.app_every = max(1, app_every)
         self.D = hist_dim(self.team_cfg)
-        self._spec = _fields(self.D)
+        self.reid = reid
+        self.E = int(reid.geo.dim) if reid is not None else 0
+        self._spec = _fields(self.D, self.E)
         self.s: dict[str, np.ndarray] = {k: np.full((0, *sh), fill, dtype=dt) for k, (sh, dt, fill) in
                                          self._spec.items()}
         self.dead: list[Track] = []
@@ -293,6 +311,7 @@ class PlayerTracker:
             ctx["lab"][todo] = lab
             if ctx["sample"]:
                 ctx["skin"][todo] = skin_tone(ctx["image"], ctx["boxes"][todo], self.team_cfg)
+
             ctx["tried"][todo] = True
             ctx.pop("app_dist", None)
 
@@ -533,6 +552,17 @@ class PlayerTracker:
         if kok.any():
             s["seg_skin"][r[kok]] += sk[kok]
             s["seg_skin_n"][r[kok]] += 1
+        if self.E and ctx["sample"]:
+            # the boxes whose shirts were sampled (confident detections); a segment's mean embedding settles
+            # after a few samples, so only the segments short of reid_max_samples embed (the network is the
+            # costliest part of a sample)
+            need = (s["seg_reid_n"][r] < c.reid_max_samples) & ~np.isnan(ctx["feat"][j][:, 0])
+            if need.any():
+                em = self.reid.embed(ctx["image"], ctx["boxes"][j[need]])
+                eok = np.isfinite(em).all(axis=1)
+                rn = r[need][eok]
+                s["seg_reid"][rn] += em[eok]
+                s["seg_reid_n"][rn] += 1
         st = ctx["stature"][j]
         sok = np.isfinite(st)
         if sok.any():
@@ -692,9 +722,14 @@ class PlayerTracker:
             app = (a / max(float(np.linalg.norm(a)), 1e-9)).astype(np.float32)
         k = int(s["seg_skin_n"][i])
         hist = s["seg_stature"][i]
+        m = int(s["seg_reid_n"][i])
+        reid = None
+        if m:
+            e = s["seg_reid"][i].astype(float)
+            reid = (e / max(float(np.linalg.norm(e)), 1e-9)).astype(np.float32)
         return Segment(float(s["seg_t0"][i]), _votes(s["seg_votes"][i]), app, n, s["seg_lab"][i].copy(),
                        int(s["seg_lab_n"][i]), s["seg_skin"][i] / k if k else None, k,
-                       hist.copy() if hist.any() else None)
+                       hist.copy() if hist.any() else None, reid, m)
 
     def _close_segments(self, rows: np.ndarray, t: float) -> None:
         """Close the running segments of track rows ``rows`` and start new ones at ``t``."""

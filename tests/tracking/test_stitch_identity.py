@@ -544,3 +544,26 @@ def test_standing_heights_link_teammates_that_motion_confuses():
     assert stitch([a, b, a2, b2], replace(cfg, stitch_w_stature=0.0))[3] == 2
     c = stature_cost([a, b, replace(a2, stature=None)], cfg, np.array([0, 0, 0]), np.array([1, 2, 2]))
     assert c[0] > 5.0 and c[1] == 0.5 * cfg.stitch_w_stature
+
+
+def test_reid_embeddings_link_teammates_that_motion_and_skin_confuse():
+    """Two teammates with the same kit and skin leave 4 m apart and come back 3 s later where the other one would
+    be: motion alone swaps them. Their re-identification embeddings (a piece's mean over its samples) link each
+    to himself once the term is on; with fewer samples than ``stitch_reid_min_samples`` it is not counted."""
+    e1, e2 = np.eye(8)[0], np.eye(8)[1]
+    skin = (90.0, 150.0)
+
+    def pieces(n: int) -> list[Tracklet]:
+        a = replace(_tracklet(1, 0.0, 5.0, (0, 0), (0, 0), skin, 30), reid=e1, reid_n=n)
+        b = replace(_tracklet(2, 0.0, 5.0, (4, 0), (4, 0), skin, 30), reid=e2, reid_n=n)
+        a2 = replace(_tracklet(3, 8.0, 12.0, (3.5, 0), (0, 0), skin, 20), reid=e1, reid_n=n)
+        b2 = replace(_tracklet(4, 8.0, 12.0, (0.5, 0), (0, 0), skin, 20), reid=e2, reid_n=n)
+        return [a, b, a2, b2]
+
+    off = stitch(pieces(5), OfflineConfig(stitch_w_reid=0.0))
+    assert off[3] == 2 and off[4] == 1  # motion alone: swapped
+    on = OfflineConfig()
+    m = stitch(pieces(5), on)
+    assert m[3] == 1 and m[4] == 2
+    assert stitch(pieces(1), on)[3] == 2  # one sample each: not trusted
+    assert stitch([replace(p, role="referee") for p in pieces(5)], on)[3] == 2  # the model learnt players only

@@ -384,3 +384,25 @@ def test_relative_heights_need_whole_figures_and_company():
     m, n = histogram_median(h)
     assert n == 6 and 0.99 <= m <= 1.01
     assert np.isnan(histogram_median(None)[0]) and histogram_median(np.zeros(60))[1] == 0
+
+
+def test_reid_embeddings_are_sampled_into_the_track_segments(tmp_path):
+    """With a re-identification model, the frames where shirt colours are sampled also embed the boxes, and each
+    segment keeps the mean embedding (unit length) and its sample count; without one, none."""
+    from cv.reid import CropGeometry, ReidEmbedder, build_net, save_model
+    from tracking.tracker import PlayerTracker
+
+    geo = CropGeometry(height=16, width=8, dim=6, min_box_h=20.0)
+    emb = ReidEmbedder(save_model(build_net(geo), tmp_path / "reid.pt", geo))
+    img = np.zeros((200, 300, 3), np.uint8)
+    img[:] = (40, 130, 50)
+    img[50:110, 100:125] = (0, 0, 200)
+    for model, want in ((emb, True), (None, False)):
+        tr = PlayerTracker(app_every=2, reid=model)
+        for f in range(12):
+            box = np.array([[100.0 + f, 50.0, 125.0 + f, 110.0]])
+            tr.update(f, f / 25, box, np.array([0.9]), np.array(["player"]), None, image=img)
+        seg = tr.all_tracks()[0].segments[-1]
+        assert (seg.reid is not None) == want
+        if want:
+            assert seg.reid_n >= 4 and abs(float(np.linalg.norm(seg.reid)) - 1.0) < 1e-5

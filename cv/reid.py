@@ -1,0 +1,115 @@
+"""Person re-identification embeddings: each person box cut out, scaled to a small crop and mapped by a small
+convolutional network to a point on the unit sphere, near the points of the same person's other crops and far
+from his teammates' (skin, hair, build and shirt number, where the kit is the same).
+
+The network is the project's own (trained on synthetic footage by ``pitchlens.reid_training``); a file holds its
+weights and the crop geometry, so a model trained with other settings or on other footage loads the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from cv.errors import WeightsError
+
+
+@dataclass(frozen=True)
+class CropGeometry:
+    """Crop size in pixels (height, width) and the embedding's length."""
+
+    height: int = 64
+    width: int = 32
+    dim: int = 64
+    min_box_h: float = 30.0  # boxes shorter than this (pixels) are not embedded ...
+    edge_px: float = 2.0  # ... nor boxes this close to the picture's edge (cut off: part of the person is missing)
+
+
+def crops(image: np.ndarray, xyxy: np.ndarray, geo: CropGeometry = CropGeometry()) -> np.ndarray:
+    """Whole-box crops of boxes ``xyxy`` (N, 4) from BGR ``image``: (N, height, width, 3) uint8 (zeros where a box
+    lies outside the image)."""
+    xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+    out = np.zeros((len(xyxy), geo.height, geo.width, 3), np.uint8)
+    h, w = image.shape[:2]
+    for k, (x1, y1, x2, y2) in enumerate(np.round(xyxy).astype(int)):
+        x1, y1, x2, y2 = max(x1, 0), max(y1, 0), min(x2, w), min(y2, h)
+        if x2 - x1 < 2 or y2 - y1 < 2:
+            continue
+        out[k] = cv2.resize(image[y1:y2, x1:x2], (geo.width, geo.height), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def build_net(geo: CropGeometry = CropGeometry()):
+    """A fresh, untrained embedding network."""
+    import torch.nn as nn
+
+    def block(a: int, b: int) -> list:
+        return [nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True)]
+
+    return nn.Sequential(*block(3, 32), nn.MaxPool2d(2), *block(32, 64), nn.MaxPool2d(2), *block(64, 128),
+                         nn.MaxPool2d(2), *block(128, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(128, geo.dim))
+
+
+def to_tensor(c: np.ndarray):
+    """uint8 crops (N, h, w, 3) BGR -> float tensor (N, 3, h, w) in [0, 1], RGB."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(c[..., ::-1])).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def embed_tensor(net, x):
+    """Unit embeddings of a crop batch, averaged with the mirrored crops (a person seen from the other side)."""
+    import torch.nn.functional as F
+
+    return F.normalize(net(x) + net(x.flip(3)), dim=1)
+
+
+class ReidEmbedder:
+    """Embeds person boxes with a trained re-identification network (a ``.pt`` file)."""
+
+    def __init__(self, weights: Path | str, device: str = "cpu"):
+        import torch
+
+        p = Path(weights)
+        if not p.is_file():
+            raise WeightsError(f"{p}: re-identification model not found")
+        try:
+            ck = torch.load(p, map_location="cpu", weights_only=True)
+            self.geo = CropGeometry(**ck["geometry"])
+            self.net = build_net(self.geo)
+            self.net.load_state_dict(ck["state_dict"])
+        except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem to the user
+            raise WeightsError(f"{p}: not a pitchlens re-identification model ({type(e).__name__}: {e})") from None
+        self.net.eval().to(device)
+        self.device = device
+
+    def embed(self, image: np.ndarray, xyxy: np.ndarray) -> np.ndarray:
+        """Unit embeddings (N, dim) float32 of boxes ``xyxy`` (N, 4); NaN rows for boxes too small or too near the
+        picture's edge to embed."""
+        import torch
+
+        xyxy = np.asarray(xyxy, dtype=float).reshape(-1, 4)
+        out = np.full((len(xyxy), self.geo.dim), np.nan, np.float32)
+        h, w = image.shape[:2]
+        m = self.geo.edge_px
+        inside = (xyxy[:, 0] > m) & (xyxy[:, 1] > m) & (xyxy[:, 2] < w - m) & (xyxy[:, 3] < h - m)
+        big = np.flatnonzero((xyxy[:, 3] - xyxy[:, 1] >= self.geo.min_box_h) & inside)
+        if len(big):
+            with torch.inference_mode():
+                e = embed_tensor(self.net, to_tensor(crops(image, xyxy[big], self.geo)).to(self.device))
+            out[big] = e.cpu().numpy()
+        return out
+
+
+def save_model(net, path: Path | str, geo: CropGeometry, meta: dict | None = None) -> Path:
+    """Write a trained network with its crop geometry (and any ``meta``) to ``path``."""
+    import torch
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": net.state_dict(), "geometry": asdict(geo), "meta": meta or {}}, p)
+    return p
