@@ -201,9 +201,10 @@ def main() -> None:
         @step("tests_on_gpu")
         def _():
             cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/cv/test_video_device.py",
-                   "tests/cv/test_detect.py", "tests/cv/test_jersey.py", "tests/pitchlens/test_job.py",
-                   "tests/pitchlens/test_prefetch.py", "-k",
-                   "device or batched or letterbox or torchvision or ahead or producer or inline or lead or reader"]
+                   "tests/cv/test_detect.py", "tests/cv/test_jersey.py", "tests/cv/test_reid.py",
+                   "tests/pitchlens/test_job.py", "tests/pitchlens/test_prefetch.py", "-k",
+                   "device or batched or letterbox or torchvision or ahead or producer or inline or lead or reader"
+                   " or teammates"]
             p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
             (OUTDIR / "tests.log").write_text(p.stdout + p.stderr)
             return {"rc": p.returncode, "tail": (p.stdout + p.stderr).strip().splitlines()[-12:]}

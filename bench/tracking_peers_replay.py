@@ -41,6 +41,7 @@ from tracking_replay import stored_frames  # noqa: E402
 
 from pitchlens.config import load_config  # noqa: E402
 from pitchlens.evaluation import evaluate  # noqa: E402
+from pitchlens.job import build_reid, reid_weights  # noqa: E402
 from pitchlens.schema import TRACKS, conform  # noqa: E402
 from pitchlens.store import Store  # noqa: E402
 from tracking import MatchTracker  # noqa: E402
@@ -103,7 +104,8 @@ class _Peer:
 def run_clip(clip_dir: Path, store: Store, outs: dict[str, Store], match_id: str) -> dict[str, dict]:
     """Track one clip with every tracker; returns figures and seconds per tracker name."""
     fps, frames = stored_frames(clip_dir, store, match_id)
-    ours = MatchTracker(load_config().tracking, fps=fps)
+    cfg = load_config(overrides={"detector": {"profile": "demo"}})
+    ours = MatchTracker(cfg.tracking, fps=fps, reid=build_reid(reid_weights(cfg)))  # the job's, less the numbers
     peers = {NAMES[1]: _Peer("bytetrack", fps), NAMES[2]: _Peer("botsort", fps), NAMES[3]: _Peer("trackers", fps)}
     t_ours = 0.0
     n = 0

@@ -4,13 +4,11 @@ Each training clip is rendered with its truth (``pitchlens.synth.render.render_c
 benchmark's). The crops are the players' and goalkeepers' truth boxes in main-camera frames, each box jittered as
 a detector's would be, labelled by person (clip and object id). The network learns a cosine softmax over those
 people: a person's crops gather on the unit sphere, away from everybody else's, teammates in the same kit included.
-
-    python -m pitchlens.reid_training --out weights/pitchlens-reid.pt [--work DIR]
+The command is ``pitchlens train-reid``.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -149,16 +147,3 @@ def train_embedder(out: Path | str, clips: Iterable[Path], s: ReidSettings | Non
     log(f"{len(x)} crops of {labels.max() + 1} people")
     net = train(x, labels, s, geo, log)
     return save_model(net, out, geo, {"settings": asdict(s), "crops": int(len(x)), "people": int(labels.max() + 1)})
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--work", type=Path, default=Path("runs/reid-clips"), help="where the training clips are rendered")
-    a = ap.parse_args()
-    s = ReidSettings()
-    train_embedder(a.out, render_clips(a.work, s), s)
-
-
-if __name__ == "__main__":
-    main()

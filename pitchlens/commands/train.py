@@ -1,5 +1,5 @@
-"""``pitchlens train-detector`` / ``train-numbers``: train the demo detector and the shirt-number reader on
-synthetic frames."""
+"""``pitchlens train-detector`` / ``train-numbers`` / ``train-reid``: train the demo detector, the shirt-number
+reader and the re-identification embedding on synthetic footage."""
 
 from __future__ import annotations
 
@@ -80,7 +80,24 @@ def train_numbers(
                f"wrong sure reads {m['wrong_sure_reads']:.3f}")
 
 
+def train_reid(
+    out: Path = typer.Option(Path("weights/pitchlens-reid.pt"), "--out", help="Where the trained model goes."),
+    workdir: Path = typer.Option(Path("runs/reid-clips"), "--workdir", help="Where the training clips are rendered "
+                                 "(kept: a second run renders only the missing ones)."),
+    clips: int = typer.Option(16, "--clips", min=2, help="Training clips (seeds 9201 on)."),
+    seconds: float = typer.Option(12.0, "--seconds", min=1.0, help="Length of each clip."),
+    epochs: int = typer.Option(10, "--epochs", min=1, help="Training epochs."),
+) -> None:
+    """Render synthetic clips and train the re-identification embedding (tracking.reid.weights)."""
+    from pitchlens.reid_training import ReidSettings, render_clips, train_embedder
+
+    s = ReidSettings(seeds=list(range(9201, 9201 + clips)), seconds=seconds, epochs=epochs)
+    path = train_embedder(out, render_clips(workdir, s), s, log=typer.echo)
+    typer.echo(f"wrote {path}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``train-detector`` and ``train-numbers`` to the CLI."""
+    """Add ``train-detector``, ``train-numbers`` and ``train-reid`` to the CLI."""
     app.command("train-detector")(train_detector)
     app.command("train-numbers")(train_numbers)
+    app.command("train-reid")(train_reid)

@@ -11,6 +11,7 @@ from cv.camera import Camera
 from cv.errors import WeightsError
 from cv.reid import CropGeometry, ReidEmbedder, build_net, crops, save_model
 from pitchlens.synth.people import HAIR, PALETTE, SKIN, Kit, Look, draw_person
+from tests.conftest import DEVICES
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "pitchlens-reid.pt"
 
@@ -39,10 +40,11 @@ def _teammate(skin: int, hair: int, x: float, facing: float) -> tuple[np.ndarray
 
 
 @pytest.mark.skipif(not WEIGHTS.is_file(), reason="weights/pitchlens-reid.pt not present")
-def test_trained_model_tells_teammates_in_one_kit_apart():
+@pytest.mark.parametrize("device", DEVICES)
+def test_trained_model_tells_teammates_in_one_kit_apart(device: str):
     """Two players in the same kit, one pale and fair-haired, one dark and dark-haired, each seen at two places
     and running two ways: each one's views are nearer each other than to the other player's."""
-    emb = ReidEmbedder(WEIGHTS)
+    emb = ReidEmbedder(WEIGHTS, device=device)
     views = {who: [_teammate(*look, x, facing) for x, facing in ((-2.0, 3.0), (2.0, -3.0))]
              for who, look in {"pale": (0, 3), "dark": (len(SKIN) - 1, 0)}.items()}
     e = {who: np.vstack([emb.embed(img, box) for img, box in v]) for who, v in views.items()}
@@ -66,3 +68,21 @@ def test_small_and_cut_boxes_are_not_embedded_and_bad_files_name_the_file(tmp_pa
     bad.write_bytes(b"not a model")
     with pytest.raises(WeightsError, match=r"bad\.pt: not a pitchlens re-identification model"):
         ReidEmbedder(bad)
+
+
+def test_a_tiny_training_run_writes_a_model_the_embedder_loads(tmp_path: Path):
+    """Two short rendered clips, one epoch: the file holds the recipe and the people count, and loads."""
+    from pitchlens.reid_training import ReidSettings, render_clips, train_embedder
+
+    s = ReidSettings(seeds=[9301, 9302], seconds=0.6, every=2, epochs=1, batch=32)
+    clips = render_clips(tmp_path / "clips", s)
+    assert [c.name for c in clips] == ["clip-9301", "clip-9302"]
+    out = train_embedder(tmp_path / "reid.pt", clips, s, log=lambda _: None)
+    import torch
+
+    meta = torch.load(out, weights_only=True)["meta"]
+    assert meta["settings"]["seeds"] == [9301, 9302] and meta["people"] >= 4 and meta["crops"] >= meta["people"]
+    emb = ReidEmbedder(out)
+    img = np.zeros((200, 200, 3), np.uint8)
+    e = emb.embed(img, np.array([[50, 50, 80, 130]], float))
+    assert e.shape == (1, emb.geo.dim) and abs(float(np.linalg.norm(e[0])) - 1.0) < 1e-5
