@@ -7,13 +7,14 @@ its weights and the patch geometry, so a model trained with other settings or on
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from cv.errors import WeightsError
+from cv.model_file import load_model
+from cv.model_file import save_model as save_model  # the file layout, re-exported
 
 
 @dataclass(frozen=True)
@@ -120,19 +121,7 @@ class JerseyReader:
     """Reads shirt numbers from person boxes with a trained number network (a ``.pt`` file)."""
 
     def __init__(self, weights: Path | str, device: str = "cpu"):
-        import torch
-
-        p = Path(weights)
-        if not p.is_file():
-            raise WeightsError(f"{p}: shirt-number model not found")
-        try:
-            ck = torch.load(p, map_location="cpu", weights_only=True)
-            self.geo = PatchGeometry(**ck["geometry"])
-            self.net = build_net(self.geo)
-            self.net.load_state_dict(ck["state_dict"])
-        except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem to the user
-            raise WeightsError(f"{p}: not a pitchlens shirt-number model ({type(e).__name__}: {e})") from None
-        self.net.eval().to(device)
+        self.net, self.geo = load_model(weights, "shirt-number", PatchGeometry, build_net, device)
         self.device = device
 
     def read(self, image: np.ndarray, xyxy: np.ndarray) -> tuple[list[str | None], np.ndarray]:
@@ -153,13 +142,3 @@ class JerseyReader:
             nums[k] = g
             prob[k] = q
         return nums, prob
-
-
-def save_model(net, path: Path | str, geo: PatchGeometry, meta: dict | None = None) -> Path:
-    """Write a trained network with its patch geometry (and any ``meta``) to ``path``."""
-    import torch
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": net.state_dict(), "geometry": asdict(geo), "meta": meta or {}}, p)
-    return p

@@ -8,13 +8,14 @@ weights and the crop geometry, so a model trained with other settings or on othe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from cv.errors import WeightsError
+from cv.model_file import load_model
+from cv.model_file import save_model as save_model  # the file layout, re-exported
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,7 @@ class ReidEmbedder:
     """Embeds person boxes with a trained re-identification network (a ``.pt`` file)."""
 
     def __init__(self, weights: Path | str, device: str = "cpu"):
-        import torch
-
-        p = Path(weights)
-        if not p.is_file():
-            raise WeightsError(f"{p}: re-identification model not found")
-        try:
-            ck = torch.load(p, map_location="cpu", weights_only=True)
-            self.geo = CropGeometry(**ck["geometry"])
-            self.net = build_net(self.geo)
-            self.net.load_state_dict(ck["state_dict"])
-        except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem to the user
-            raise WeightsError(f"{p}: not a pitchlens re-identification model ({type(e).__name__}: {e})") from None
-        self.net.eval().to(device)
+        self.net, self.geo = load_model(weights, "re-identification", CropGeometry, build_net, device)
         self.device = device
 
     def embed(self, image: np.ndarray, xyxy: np.ndarray) -> np.ndarray:
@@ -103,13 +92,3 @@ class ReidEmbedder:
                 e = embed_tensor(self.net, to_tensor(crops(image, xyxy[big], self.geo)).to(self.device))
             out[big] = e.cpu().numpy()
         return out
-
-
-def save_model(net, path: Path | str, geo: CropGeometry, meta: dict | None = None) -> Path:
-    """Write a trained network with its crop geometry (and any ``meta``) to ``path``."""
-    import torch
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": net.state_dict(), "geometry": asdict(geo), "meta": meta or {}}, p)
-    return p
