@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,23 +29,13 @@ H, W = 64, 32
 def collect(clip_dir: Path, every: int) -> dict[str, np.ndarray]:
     """Crops (N, h, w, 3) BGR with their person, team, role, time and the stitcher's skin tone and shirt Lab."""
     from cv.reid import CropGeometry, crops
-    from cv.video import VideoReader
+    from pitchlens.reid_training import ReidSettings, truth_frames
     from tracking.appearance import shirt_features, skin_tone
     from tracking.config import TeamConfig
 
     tc, geo = TeamConfig(), CropGeometry()
-    fr = pq.read_table(clip_dir / "truth" / "frames.parquet").to_pandas()
-    main = set(fr.loc[fr["shot"] == "main", "frame"].astype(int))
-    ob = pq.read_table(clip_dir / "truth" / "objects.parquet").to_pandas()
-    ob = ob[ob["role"].isin(["player", "goalkeeper"]) & ob["visible"].astype(bool)]
-    ob = ob[(ob["occluded"].fillna(0) <= 0.2) & (ob["y2"] - ob["y1"] >= 40)]
-    by = {int(f): g for f, g in ob.groupby("frame")}
     out: dict[str, list] = {k: [] for k in ("crop", "obj", "team", "role", "t", "skin", "lab")}
-    for f, t, img in VideoReader(clip_dir / "clip.mp4"):
-        f = int(f)
-        if f % every or f not in main or f not in by:
-            continue
-        g = by[f]
+    for _, t, img, g in truth_frames(clip_dir, ReidSettings(every=every)):
         boxes = g[["x1", "y1", "x2", "y2"]].to_numpy(float)
         out["crop"] += list(crops(img, boxes, geo))
         out["skin"] += list(skin_tone(img, boxes, tc))
@@ -54,7 +43,7 @@ def collect(clip_dir: Path, every: int) -> dict[str, np.ndarray]:
         out["obj"] += g["object_id"].astype(int).tolist()
         out["team"] += g["team"].astype(str).tolist()
         out["role"] += g["role"].astype(str).tolist()
-        out["t"] += [float(t)] * len(g)
+        out["t"] += [t] * len(g)
     return {k: np.asarray(v) for k, v in out.items()}
 
 

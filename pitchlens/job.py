@@ -275,15 +275,21 @@ def _optional_calibrator(cfg: Config):
 DEMO_NUMBERS = "pitchlens-jersey.pt"
 
 
-def number_weights(cfg: Config) -> str:
-    """The shirt-number model the config asks for ("" for none): ``tracking.numbers.weights``, where "auto" means
-    the project's synthetic-footage model with the demo detector and no reading otherwise."""
+def _tracking_model(cfg: Config, section: str, demo: str) -> str:
+    """The model file ``tracking.<section>.weights`` asks for ("" for none), where "auto" means ``demo`` (the
+    project's synthetic-footage model) with the demo detector and none otherwise."""
     from tracking import TrackingConfig
 
-    w = (cfg.tracking if cfg.tracking is not None else TrackingConfig()).numbers.weights
+    w = getattr(cfg.tracking if cfg.tracking is not None else TrackingConfig(), section).weights
     if w == "auto":
-        return DEMO_NUMBERS if cfg.detector.profile == "demo" else ""
+        return demo if cfg.detector.profile == "demo" else ""
     return w
+
+
+def number_weights(cfg: Config) -> str:
+    """The shirt-number model the config asks for ("" for none): ``tracking.numbers.weights`` (see
+    :func:`_tracking_model`)."""
+    return _tracking_model(cfg, "numbers", DEMO_NUMBERS)
 
 
 def build_number_reader(weights: str, device: str = "cpu"):
@@ -302,14 +308,9 @@ DEMO_REID = "pitchlens-reid.pt"
 
 
 def reid_weights(cfg: Config) -> str:
-    """The re-identification model the config asks for ("" for none): ``tracking.reid.weights``, where "auto"
-    means the project's synthetic-footage model with the demo detector and none otherwise."""
-    from tracking import TrackingConfig
-
-    w = (cfg.tracking if cfg.tracking is not None else TrackingConfig()).reid.weights
-    if w == "auto":
-        return DEMO_REID if cfg.detector.profile == "demo" else ""
-    return w
+    """The re-identification model the config asks for ("" for none): ``tracking.reid.weights`` (see
+    :func:`_tracking_model`)."""
+    return _tracking_model(cfg, "reid", DEMO_REID)
 
 
 def build_reid(weights: str, device: str = "cpu"):

@@ -346,8 +346,8 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     cut-away of at least ``stitch_cut_min_s`` is estimated from the track ends just before it and the starts just
     after it (:func:`cut_shift`); links across it are compared after that shift, and its seconds add
     ``stitch_cut_sigma_rate`` to the variance instead of ``stitch_sigma_rate``. The two tracklets' mean looks add
-    :func:`looks_cost`: skin tones (teammates share the kit, not the skin), the shirts' mean chroma and, where
-    measured, standing heights. Links are chosen by one minimum-cost
+    :func:`looks_cost`: skin tones (teammates share the kit, not the skin), the shirts' mean chroma, the
+    re-identification embeddings and, where measured, standing heights. Links are chosen by one minimum-cost
     assignment of ends to starts, so chains of several tracklets form at once; with ``stitch_rounds`` > 1 the
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
     chosen again. With ``stitch_chain_pass`` the chains are then linked once more as wholes

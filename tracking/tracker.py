@@ -311,7 +311,6 @@ class PlayerTracker:
             ctx["lab"][todo] = lab
             if ctx["sample"]:
                 ctx["skin"][todo] = skin_tone(ctx["image"], ctx["boxes"][todo], self.team_cfg)
-
             ctx["tried"][todo] = True
             ctx.pop("app_dist", None)
 
@@ -716,17 +715,11 @@ class PlayerTracker:
         """The running segment of track row ``i``."""
         s = self.s
         n = int(s["seg_app_n"][i])
-        app = None
-        if n:
-            a = s["seg_app"][i].astype(float)
-            app = (a / max(float(np.linalg.norm(a)), 1e-9)).astype(np.float32)
+        app = _unit(s["seg_app"][i][None].astype(float))[0] if n else None
         k = int(s["seg_skin_n"][i])
         hist = s["seg_stature"][i]
         m = int(s["seg_reid_n"][i])
-        reid = None
-        if m:
-            e = s["seg_reid"][i].astype(float)
-            reid = (e / max(float(np.linalg.norm(e)), 1e-9)).astype(np.float32)
+        reid = _unit(s["seg_reid"][i][None].astype(float))[0] if m else None
         return Segment(float(s["seg_t0"][i]), _votes(s["seg_votes"][i]), app, n, s["seg_lab"][i].copy(),
                        int(s["seg_lab_n"][i]), s["seg_skin"][i] / k if k else None, k,
                        hist.copy() if hist.any() else None, reid, m)

@@ -84,14 +84,14 @@ def train_reid(
     out: Path = typer.Option(Path("weights/pitchlens-reid.pt"), "--out", help="Where the trained model goes."),
     workdir: Path = typer.Option(Path("runs/reid-clips"), "--workdir", help="Where the training clips are rendered "
                                  "(kept: a second run renders only the missing ones)."),
-    clips: int = typer.Option(16, "--clips", min=2, help="Training clips (seeds 9201 on)."),
+    clips: int = typer.Option(16, "--clips", min=2, help="Training clips (seeds 9201 on, apart from the benchmark's)."),
     seconds: float = typer.Option(12.0, "--seconds", min=1.0, help="Length of each clip."),
     epochs: int = typer.Option(10, "--epochs", min=1, help="Training epochs."),
 ) -> None:
     """Render synthetic clips and train the re-identification embedding (tracking.reid.weights)."""
-    from pitchlens.reid_training import ReidSettings, render_clips, train_embedder
+    from pitchlens.reid_training import FIRST_SEED, ReidSettings, render_clips, train_embedder
 
-    s = ReidSettings(seeds=list(range(9201, 9201 + clips)), seconds=seconds, epochs=epochs)
+    s = ReidSettings(seeds=list(range(FIRST_SEED, FIRST_SEED + clips)), seconds=seconds, epochs=epochs)
     path = train_embedder(out, render_clips(workdir, s), s, log=typer.echo)
     typer.echo(f"wrote {path}")
 

@@ -7,6 +7,7 @@ Pixel convention: pixel centres at integer coordinates (OpenCV's); a truth homog
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -254,6 +255,7 @@ class ClipRenderer:
 # --- clips --------------------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _x264_cpu_options() -> dict[str, str]:
     """x264's AVX-512 code encodes the same frames to different bytes from run to run (seen with PyAV 18's x264);
     on a CPU that has AVX-512, x264 is held to AVX2 so that a clip renders to the same file every time."""
