@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cv.model_file import load_model
+from cv.model_file import inference_net, load_model
 from cv.model_file import save_model as save_model  # the file layout, re-exported
 
 
@@ -123,6 +123,7 @@ class JerseyReader:
     def __init__(self, weights: Path | str, device: str = "cpu"):
         self.net, self.geo = load_model(weights, "shirt-number", PatchGeometry, build_net, device)
         self.device = device
+        self._body = inference_net(self.net.body)  # the convolutions, folded (cv.model_file.inference_net)
 
     def read(self, image: np.ndarray, xyxy: np.ndarray) -> tuple[list[str | None], np.ndarray]:
         """Numbers (None where none is read or the box is too small) and their probabilities, one per box."""
@@ -136,7 +137,9 @@ class JerseyReader:
         if not len(big):
             return nums, prob
         with torch.inference_mode():
-            out = self.net(to_tensor(patches(image, xyxy[big], self.geo)).to(self.device))
+            x = to_tensor(patches(image, xyxy[big], self.geo)).to(self.device)
+            f = self._body(x.contiguous(memory_format=torch.channels_last))
+            out = (self.net.count(f), self.net.d1(f), self.net.d2(f))
         got, p = decode(*(o.cpu() for o in out))
         for k, g, q in zip(big.tolist(), got, p.tolist()):
             nums[k] = g

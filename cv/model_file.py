@@ -30,6 +30,22 @@ def load_model(path: Path | str, what: str, geometry: type, build: Callable[[Any
     return net.eval().to(device), geo
 
 
+def inference_net(net):
+    """The same function as a ``torch.nn.Sequential`` in eval mode, faster to run: each batch norm folded into
+    the convolution before it, and the weights laid out channels-last (several times faster on a CPU for small
+    images; feed it channels-last input)."""
+    import torch
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    mods, out = list(net), []
+    while mods:
+        m = mods.pop(0)
+        if isinstance(m, torch.nn.Conv2d) and mods and isinstance(mods[0], torch.nn.BatchNorm2d):
+            m = fuse_conv_bn_eval(m, mods.pop(0))
+        out.append(m)
+    return torch.nn.Sequential(*out).eval().to(memory_format=torch.channels_last)
+
+
 def save_model(net, path: Path | str, geo, meta: dict | None = None) -> Path:
     """Write a trained network with its input geometry (a dataclass) and any ``meta`` to ``path``."""
     import torch

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cv.model_file import load_model
+from cv.model_file import inference_net, load_model
 from cv.model_file import save_model as save_model  # the file layout, re-exported
 
 
@@ -68,21 +68,6 @@ def embed_tensor(net, x):
     import torch.nn.functional as F
 
     return F.normalize(net(x), dim=1)
-
-
-def inference_net(net):
-    """The same function, faster to run: each batch norm folded into the convolution before it, and the weights
-    laid out channels-last (several times faster on a CPU for these small images). Takes a network in eval mode."""
-    import torch
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
-
-    mods, out = list(net), []
-    while mods:
-        m = mods.pop(0)
-        if isinstance(m, torch.nn.Conv2d) and mods and isinstance(mods[0], torch.nn.BatchNorm2d):
-            m = fuse_conv_bn_eval(m, mods.pop(0))
-        out.append(m)
-    return torch.nn.Sequential(*out).eval().to(memory_format=torch.channels_last)
 
 
 class ReidEmbedder:

@@ -9,7 +9,7 @@ import pytest
 
 from cv.camera import Camera
 from cv.errors import WeightsError
-from cv.reid import CropGeometry, ReidEmbedder, build_net, crops, embed_tensor, inference_net, save_model
+from cv.reid import CropGeometry, ReidEmbedder, build_net, crops, save_model
 from pitchlens.synth.people import HAIR, PALETTE, SKIN, Kit, Look, draw_person
 from tests.conftest import DEVICES
 
@@ -54,34 +54,14 @@ def test_trained_model_tells_teammates_in_one_kit_apart(device: str):
     assert max(same) < min(other), (same, other)
 
 
-def test_the_inference_network_computes_what_the_trained_one_does():
-    """Batch norms folded into the convolutions and the channels-last layout change the speed, not the result;
-    the model's mirrored crop lands next to the crop (so one pass suffices)."""
-    import torch
-
-    torch.manual_seed(0)
-    net = build_net(CropGeometry())
-    with torch.no_grad():  # batch norm statistics a fresh network lacks, so the folding has something to fold
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2.0)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-    net.eval()
-    fast = inference_net(net)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules())
-    x = torch.rand(5, 3, 64, 32)
-    with torch.inference_mode():
-        ref = embed_tensor(net, x)
-        got = embed_tensor(fast, x.contiguous(memory_format=torch.channels_last))
-    assert torch.allclose(ref, got, atol=1e-5)
-    if WEIGHTS.is_file():
-        emb = ReidEmbedder(WEIGHTS)
-        img, box = _teammate(0, 3, 0.0, 3.0)
-        mirrored = np.ascontiguousarray(img[:, ::-1])
-        mbox = np.array([[img.shape[1] - box[0, 2], box[0, 1], img.shape[1] - box[0, 0], box[0, 3]]])
-        assert 1.0 - float(emb.embed(img, box)[0] @ emb.embed(mirrored, mbox)[0]) < 0.03
+@pytest.mark.skipif(not WEIGHTS.is_file(), reason="weights/pitchlens-reid.pt not present")
+def test_a_mirrored_crop_embeds_next_to_the_crop():
+    """The training mirrors half its crops, so one pass suffices: a player and his mirror image land together."""
+    emb = ReidEmbedder(WEIGHTS)
+    img, box = _teammate(0, 3, 0.0, 3.0)
+    mirrored = np.ascontiguousarray(img[:, ::-1])
+    mbox = np.array([[img.shape[1] - box[0, 2], box[0, 1], img.shape[1] - box[0, 0], box[0, 3]]])
+    assert 1.0 - float(emb.embed(img, box)[0] @ emb.embed(mirrored, mbox)[0]) < 0.03
 
 
 def test_small_and_cut_boxes_are_not_embedded_and_bad_files_name_the_file(tmp_path: Path):
