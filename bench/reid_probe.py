@@ -23,8 +23,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-H, W = 64, 32
-
 
 def collect(clip_dir: Path, every: int) -> dict[str, np.ndarray]:
     """Crops (N, h, w, 3) BGR with their person, team, role, time and the stitcher's skin tone and shirt Lab."""

@@ -32,8 +32,8 @@ def load_model(path: Path | str, what: str, geometry: type, build: Callable[[Any
 
 def inference_net(net):
     """The same function as a ``torch.nn.Sequential`` in eval mode, faster to run: each batch norm folded into
-    the convolution before it, and the weights laid out channels-last (several times faster on a CPU for small
-    images; feed it channels-last input)."""
+    the convolution before it, and the weights laid out channels-last (feed it channels-last input). On one CPU
+    core the embedding's crops run about twice as fast alone; the number reader, compute-bound, gains 10 %."""
     import torch
     from torch.nn.utils.fusion import fuse_conv_bn_eval
 
