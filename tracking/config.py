@@ -196,7 +196,9 @@ class OfflineConfig:
     savgol_order: int = 2
     rts_accel_std: float = 3.0  # RTS smoother process noise (m/s^2)
     rts_meas_std: float = 0.3  # RTS smoother measurement std (m)
-    min_track_s: float = 0.4  # tracks shorter than this (detected frames) after stitching are dropped
+    # tracks shorter than this (detected frames) after stitching are dropped: a piece under a second that links to
+    # no one carries no identity (typically a box on two people merged at a crossing, or one cut by the picture's edge)
+    min_track_s: float = 1.0
 
 
 @dataclass

@@ -172,7 +172,8 @@ def test_a_swap_soon_after_a_track_starts_is_cut():
     """The swap comes half a second after the players appear: a dozen shirt samples are enough to see it."""
     from tracking import TrackingConfig
 
-    cols, tracker = _swap_clip(TrackingConfig(), at=14)
+    # the piece before the swap lasts 0.56 s: kept here (by default pieces under a second linked to no one go)
+    cols, tracker = _swap_clip(TrackingConfig.from_dict({"offline": {"min_track_s": 0.4}}), at=14)
     second = (cols["x1"] > 190) & (cols["x1"] < 260)
     before = np.unique(cols["track_id"][second & (cols["frame"] < 12)])
     after = np.unique(cols["track_id"][second & (cols["frame"] > 18)])
@@ -567,3 +568,28 @@ def test_reid_embeddings_link_teammates_that_motion_and_skin_confuse():
     assert m[3] == 1 and m[4] == 2
     assert stitch(pieces(1), on)[3] == 2  # one sample each: not trusted
     assert stitch([replace(p, role="referee") for p in pieces(5)], on)[3] == 2  # the model learnt players only
+
+
+def test_a_piece_under_a_second_that_links_to_no_one_is_dropped():
+    """Two people seen once each, away from the others: 0.72 s (a box on two people merged at a crossing, or one
+    cut by the picture's edge, looks like this) and 1.6 s. The short one carries no identity and is dropped; the
+    longer one is kept; with min_track_s 0.4 both are."""
+    import supervision as sv
+
+    from tracking import MatchTracker, TrackingConfig
+
+    def run(cfg):
+        tracker = MatchTracker(cfg, fps=25.0, app_every=1)
+        for f in range(120):
+            xs = [60.0, 200.0] + ([340.0] if 40 <= f < 58 else []) + ([480.0] if 20 <= f < 60 else [])
+            boxes = np.array([[x + 0.3 * f, 120.0, x + 0.3 * f + 30, 200.0] for x in xs])
+            colours = [(30, 30, 200) if x in (60.0, 340.0) else (200, 90, 30) for x in xs]
+            det = sv.Detections(xyxy=boxes, confidence=np.full(len(xs), 0.9), class_id=np.zeros(len(xs), int))
+            det.data["class_name"] = np.array(["player"] * len(xs), dtype=object)
+            tracker.update(frame=f, t=f / 25.0, detections=det, image=_frame_with_people(boxes, colours))
+        cols = tracker.finish()
+        people = cols["role"] != "ball"
+        return {int(round(x)) for x in cols["x1"][people & (cols["frame"] == 50)]}
+
+    assert run(TrackingConfig()) == {75, 215, 495}
+    assert run(TrackingConfig.from_dict({"offline": {"min_track_s": 0.4}})) == {75, 215, 355, 495}
