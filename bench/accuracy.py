@@ -7,6 +7,8 @@ skips them). Clips are rendered once under ``bench/out/`` (git-ignored) and reus
     python bench/accuracy.py                       # six 30 s clips (the reference run)
     python bench/accuracy.py --seconds 10          # quicker, when CPU is short
     python bench/accuracy.py --clips 3 --seconds 6 --render-only
+    python bench/accuracy.py --fresh 9041 9042 9043 9044 --fresh-cutaways 9041 9042 \
+        --store bench/out/store-fresh4 --results /tmp/fresh.md   # clips no setting was tuned on
 
 Writes the table and the mean to ``bench/RESULTS_accuracy.md`` (``--results`` to change).
 """
@@ -36,8 +38,9 @@ def clip_dir(out: Path, seed: int, seconds: float) -> Path:
     return out / f"clip-{seed}-{seconds:g}s"
 
 
-def render(out: Path, seed: int, seconds: float) -> tuple[Path, float | None]:
-    """Render the clip unless it is already there; returns its folder and the rendering time (None if reused)."""
+def render(out: Path, seed: int, seconds: float, cutaways: bool | None = None) -> tuple[Path, float | None]:
+    """Render the clip unless it is already there (``cutaways``: with cut-aways; default: the benchmark's choice
+    for the seed); returns its folder and the rendering time (None if reused)."""
     from pitchlens.synth.render import default_workers, render_clip
 
     d = clip_dir(out, seed, seconds)
@@ -45,7 +48,7 @@ def render(out: Path, seed: int, seconds: float) -> tuple[Path, float | None]:
         return d, None
     t0 = time.perf_counter()
     render_clip(d, seconds=seconds, seed=seed, size=(1280, 720), fps=25.0, motion="sim",
-                cutaways=seed in CUTAWAY_SEEDS, workers=default_workers())
+                cutaways=seed in CUTAWAY_SEEDS if cutaways is None else cutaways, workers=default_workers())
     return d, time.perf_counter() - t0
 
 
@@ -91,13 +94,18 @@ def markdown(rows: list[dict], args: argparse.Namespace, notes: list[str]) -> st
     sep = "|" + "---|" * (len(SHOW) + 1)
     lines = ["# Accuracy benchmark (bench/accuracy.py)", "",
              f"Clips: {len(rows)} x {args.seconds:g} s, 1280x720, 25 fps, seeds "
-             f"{', '.join(str(r['seed']) for r in rows)} (cut-aways: {', '.join(map(str, CUTAWAY_SEEDS))}); "
+             f"{', '.join(str(r['seed']) for r in rows)} (cut-aways: {', '.join(map(str, cutaway_seeds(args)))}); "
              f"pipeline `--profile demo`, stride {args.stride}, device {args.device}.", "", *notes, "", head, sep]
     for r in rows:
         lines.append(f"| {r['seed']} | " + " | ".join(fmt(r['eval'].get(k)) for k in SHOW) + " |")
     mean = mean_row(rows)
     lines.append("| **mean** | " + " | ".join(fmt(mean[k]) for k in SHOW) + " |")
     return "\n".join(lines) + "\n"
+
+
+def cutaway_seeds(args: argparse.Namespace) -> tuple[int, ...]:
+    """The seeds rendered with cut-aways: the benchmark's, or those of ``--fresh-cutaways`` with ``--fresh``."""
+    return tuple(args.fresh_cutaways) if args.fresh else CUTAWAY_SEEDS
 
 
 def mean_row(rows: list[dict]) -> dict:
@@ -121,18 +129,32 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--store", type=Path, default=None, help="store of the runs (default: OUT/store-<seconds>s)")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS_accuracy.md")
     ap.add_argument("--render-only", action="store_true", help="only render the clips")
+    ap.add_argument("--fresh", type=int, nargs="+", default=None,
+                    help="other seeds instead: clips no setting was chosen on (not training seeds of any model)")
+    ap.add_argument("--fresh-cutaways", type=int, nargs="*", default=[],
+                    help="those of the --fresh seeds rendered with cut-aways")
     args = ap.parse_args(argv)
     from rich.console import Console
     from rich.table import Table
 
-    seeds = args.seeds or BENCHMARK_SEEDS[: max(1, min(args.clips, len(BENCHMARK_SEEDS)))]
-    unknown = sorted(set(seeds) - set(BENCHMARK_SEEDS))
-    if unknown:
-        ap.error(f"not benchmark seeds: {unknown} (they are {list(BENCHMARK_SEEDS)})")
+    if args.fresh:
+        from pitchlens.reid_training import ReidSettings
+
+        trained = set(ReidSettings().seeds) | set(BENCHMARK_SEEDS)
+        if taken := sorted(set(args.fresh) & trained):
+            ap.error(f"--fresh: {taken} are benchmark or embedding-training seeds")
+        if stray := sorted(set(args.fresh_cutaways) - set(args.fresh)):
+            ap.error(f"--fresh-cutaways: {stray} are not among the --fresh seeds")
+        seeds = list(args.fresh)
+    else:
+        seeds = args.seeds or BENCHMARK_SEEDS[: max(1, min(args.clips, len(BENCHMARK_SEEDS)))]
+        unknown = sorted(set(seeds) - set(BENCHMARK_SEEDS))
+        if unknown:
+            ap.error(f"not benchmark seeds: {unknown} (they are {list(BENCHMARK_SEEDS)})")
     store = args.store or args.out / f"store-{args.seconds:g}s"
     rows, notes = [], [f"- code: commit {code_version()}; weights: {args.weights or 'weights/pitchlens-demo.pt'}"]
     for seed in seeds:
-        d, t_render = render(args.out, seed, args.seconds)
+        d, t_render = render(args.out, seed, args.seconds, (seed in args.fresh_cutaways) if args.fresh else None)
         if t_render is not None:
             notes.append(f"- rendered seed {seed} ({args.seconds:g} s) in {t_render:.0f} s")
             print(f"rendered {d} in {t_render:.0f} s", flush=True)

@@ -48,13 +48,20 @@ KEYS = ("team_accuracy", "role_accuracy", "idf1_pitch", "hota_pitch", "id_switch
         "ball_err_median_m", "ball_seen_share")
 
 
-def stored_frames(clip_dir: Path, store: Store, match_id: str) -> tuple[float, Iterator[tuple]]:
+def stored_frames(clip_dir: Path, store: Store, match_id: str,
+                  truth_homography: bool = False) -> tuple[float, Iterator[tuple]]:
     """The clip's frame rate and its decoded frames with what the run stored for each: (frame, t, image,
-    detections, homography or None where not usable, usable, shot type)."""
+    detections, homography or None where not usable, usable, shot type). ``truth_homography``: the rendered
+    camera's homography instead of the calibration's on the frames that have one (tracking with an exact
+    calibration, to tell its errors from the calibration's)."""
     dets = detections_by_frame(store.read("detections", match_id))
     fr = store.read("frames", match_id).to_pydict()
     rows = {int(f): (h, bool(u), sh) for f, h, u, sh in zip(fr["frame"], fr["homography"], fr["usable"], fr["shot"],
                                                              strict=True)}
+    if truth_homography:
+        tf = pq.read_table(clip_dir / "truth" / "frames.parquet").to_pydict()
+        exact = {int(f): h for f, h in zip(tf["frame"], tf["homography"], strict=True) if h is not None}
+        rows = {f: ((exact[f], True, sh) if f in exact else (None, False, sh)) for f, (_, _, sh) in rows.items()}
     reader = VideoReader(clip_dir / "clip.mp4")
     empty = empty_detections()
 
@@ -71,11 +78,12 @@ def stored_frames(clip_dir: Path, store: Store, match_id: str) -> tuple[float, I
 
 def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
            shots: bool = True, redetect=None, numbers: bool = True,
-           overrides: dict | None = None) -> tuple[dict, MatchTracker]:
+           overrides: dict | None = None, truth_homography: bool = False) -> tuple[dict, MatchTracker]:
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts; ``redetect``: the
     ball tracker's re-detection hook, as the job gives it; ``overrides``: configuration changes, as in
-    :func:`load_config`); returns (tracks columns, the tracker)."""
-    fps, frames = stored_frames(clip_dir, store, match_id)
+    :func:`load_config`; ``truth_homography``: see :func:`stored_frames`); returns (tracks columns, the
+    tracker)."""
+    fps, frames = stored_frames(clip_dir, store, match_id, truth_homography)
     # the stored detections are the demo detector's
     cfg = load_config(overrides={**(overrides or {}), "detector": {"profile": "demo"}})
     reader = build_number_reader(number_weights(cfg)) if numbers else None
@@ -142,6 +150,8 @@ def main() -> None:
                     help="give the ball tracker the job's re-detection hook (the demo detector on CPU)")
     ap.add_argument("--set", dest="overrides", type=json.loads, default=None,
                     help='configuration overrides as JSON, e.g. \'{"tracking": {"offline": {"stitch_rounds": 1}}}\'')
+    ap.add_argument("--truth-homography", action="store_true",
+                    help="track with the rendered camera's homography instead of the calibration's")
     a = ap.parse_args()
     src = Path(a.store)
     dst = Path(a.copy)
@@ -162,7 +172,8 @@ def main() -> None:
         clip = ROOT / "out" / f"clip-{c}-{a.clip_suffix}"
         mid = f"bench-{c}"
         t0 = time.perf_counter()
-        cols, tracker = replay(clip, store, out_store, mid, redetect=hook, overrides=a.overrides)
+        cols, tracker = replay(clip, store, out_store, mid, redetect=hook, overrides=a.overrides,
+                               truth_homography=a.truth_homography)
         ev = evaluate(clip / "truth", out_store, mid)
         ev["role_accuracy"] = role_report(clip / "truth", cols, a.verbose)
         res[c] = ev
