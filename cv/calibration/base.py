@@ -26,6 +26,10 @@ class CalibrationConfig:
     max_unverified: int = 25
     init_candidates: int = 10
     init_min_f1: float = 0.75
+    # the known main camera found again after a cut-away (a pan / tilt / zoom search) must agree with the lines at
+    # least this well (F1): below it, poses slid along the one long line in view (a penalty-box line, the arc and
+    # the goal area 5.5 m off) passed the looser checks that hold a camera already found
+    refind_min_f1: float = 0.7
     max_camera_gap: float = 40.0
     max_camera_shift: float = 10.0
     init_retry: int = 2

@@ -631,7 +631,7 @@ class TrackingCalibrator:
 
     def _accept_ptz(self, pr: PTZResult, scale: float) -> bool:
         a, r = pr.agreement, pr.refined
-        return bool(self._ptz_supported(a, r, scale) and a.recall >= 0.6)
+        return bool(self._ptz_supported(a, r, scale) and a.recall >= 0.6 and a.f1 >= self.cfg.refind_min_f1)
 
     def _accept(self, ir: InitResult, scale: float) -> bool:
         cfg = self.cfg

@@ -104,3 +104,25 @@ def test_a_view_between_the_poses_of_the_grid_is_found_by_a_closer_search():
     res = cal.update(img, frame=0, t=0.0, boxes=boxes)
     assert res.usable and res.H is not None
     assert np.median(error_m(Ht, res.H, W, H)) < 0.3
+
+
+def test_a_pose_slid_along_the_one_long_line_in_view_is_not_taken_as_the_camera_found_again():
+    """A narrow view of the penalty box's front line and the arc: the known camera's pose slid 3 m along that line
+    still lies on most of it (the checks that hold a camera already found pass it), but not on the arc. Found
+    again after a cut-away, a camera must agree with the lines at F1 0.7; the true pose does."""
+    from cv.calibration.lines import score
+    from cv.calibration.ptzsearch import PTZResult
+    from cv.calibration.verify import agreement
+
+    c = Camera(position=POS, width=W, height=H, focal=2800.0).look_at((-33.0, -6.0, 0.0))
+    img, Ht, _ = render(c, seed=6, players=0)
+    ev = line_evidence(cv2.resize(img, (640, 360), interpolation=cv2.INTER_AREA), tau=100.0)
+    S = resize_matrix(640 / W, 360 / H)
+    strict, loose = build_calibrator(CalibrationConfig()), build_calibrator(CalibrationConfig(refind_min_f1=0.0))
+
+    def found(cal, Hp):
+        return cal._accept_ptz(PTZResult(score(Hp, ev, cal.model_xy), agreement(Hp, ev, tol_px=1.5), 0.0), W / 640)
+
+    slid = S @ Ht @ np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 3.0], [0.0, 0.0, 1.0]])
+    assert found(loose, slid) and not found(strict, slid)
+    assert found(strict, S @ Ht)
