@@ -67,6 +67,8 @@ VIEW_MIN = 4  # views needed for an estimate over them
 WIDEN_GAP = 50  # frames between two estimates over the kept views (doubling with each that hardly moves it)
 WIDEN_MIN_GAIN = 0.01  # mean agreement (F1) the views must gain for a new estimate to replace the position
 WIDEN_STABLE_M = 0.5  # metres an estimate must move the camera to count as a change
+POOR_VIEW_F1 = 0.8  # a verified view with plenty of lines explained worse than this prompts an estimate at once ...
+POOR_VIEW_FIXED_F1 = 0.85  # ... kept only if it explains that view at least this well
 INIT_REFINE = 5  # poses of a search from nothing aligned with the lines (the most similar after the local search)
 
 
@@ -136,6 +138,7 @@ class TrackingCalibrator:
         """A camera position found from nothing: views along other directions are collected for it anew."""
         self.views: list[tuple[int, np.ndarray, object, np.ndarray]] = []  # frame, camera, evidence, view axis
         self.next_widen = 0
+        self.next_poor = 0  # frame from which a poorly explained view may prompt an estimate
         self.widen_stable = 0
 
     def revisions(self) -> list[FrameCalibration]:
@@ -413,22 +416,35 @@ class TrackingCalibrator:
         """Keep verified frames that look along new directions (``views``) and estimate the position again over
         them now and then. Frames a few seconds apart see the pitch along directions tens of degrees apart: where
         the frames of the first estimate (all looking one way) left the distance along the view free, these fix
-        it. The wait between estimates doubles with every one that hardly moves the camera or is refused."""
+        it. The wait between estimates doubles with every one that hardly moves the camera or is refused. A view
+        with plenty of lines that the camera explains poorly (F1 below ``POOR_VIEW_F1``: zoomed-in views leave the
+        distance along the view free, and a position found there shows its error once the camera turns) is kept
+        whatever its direction and prompts an estimate at once."""
         R, _ = snap(self.H, self.camera_position, ev.shape[1], ev.shape[0])
         axis = R[2]
         views = self.views
+        ag = agreement(self.H, ev, self.pitch, tol_px=1.5)
+        # plenty of lines that the camera explains poorly: its position is off in a way this view shows
+        poor = ag.f1 < POOR_VIEW_F1 and ag.evidence * (640.0 / ev.shape[1]) ** 2 >= MISFIT_EVIDENCE_PX
         near = [float(np.arccos(np.clip(axis @ a, -1.0, 1.0))) for *_, a in views]
-        if near and min(near) < VIEW_ANGLE:
+        if near and min(near) < VIEW_ANGLE and not poor:
             return res
+        if poor and near and min(near) < VIEW_ANGLE:
+            views.pop(int(np.argmin(near)))  # this view replaces the kept one looking the same way
         views.append((frame, self.H.copy(), ev, axis))
         while len(views) > VIEW_KEEP:  # drop the kept view (not this one) closest to another
             ax = np.array([a for *_, a in views])
             ang = np.arccos(np.clip(ax @ ax.T, -1.0, 1.0)) + np.eye(len(views)) * 10.0
             views.pop(int(np.argmin(ang[:-1].min(axis=1))))
-        if len(views) < VIEW_MIN or frame < self.next_widen:
+        if len(views) < VIEW_MIN or (frame < self.next_widen and not (poor and frame >= self.next_poor)):
             return res
+        if poor:  # estimated now, whatever the wait; then not again on a poor view for WIDEN_GAP frames
+            self.next_poor = frame + WIDEN_GAP
         before = self.camera_position.copy()
-        fit = self._joint([(f, H, e) for f, H, e, _ in views], S, min_gain=WIDEN_MIN_GAIN)
+        # prompted by a poor view, the new position must explain that view well (a view that is poor because its
+        # own camera slid would otherwise pull the position after it)
+        fit = self._joint([(f, H, e) for f, H, e, _ in views], S, min_gain=WIDEN_MIN_GAIN,
+                          last_min_f1=POOR_VIEW_FIXED_F1 if poor else 0.0)
         if fit is not None:
             for k, r in enumerate(fit.results):
                 f, _, e, _ = views[k]
@@ -439,11 +455,12 @@ class TrackingCalibrator:
         self.next_widen = frame + WIDEN_GAP * 2 ** min(self.widen_stable, 6)
         return res if fit is None else fit.results[-1]
 
-    def _joint(self, keys: list[tuple[int, np.ndarray, object]], S: np.ndarray, min_gain: float = -1.0):
+    def _joint(self, keys: list[tuple[int, np.ndarray, object]], S: np.ndarray, min_gain: float = -1.0,
+               last_min_f1: float = 0.0):
         """The position estimated jointly over ``keys`` (frame, working-px camera, evidence; this frame last),
-        kept when no frame explains its lines worse and their mean agreement (F1) gains at least ``min_gain``:
-        the camera of this frame and the buffered earlier frames follow (each by the correction of the nearest
-        key frame). None when refused."""
+        kept when no frame explains its lines worse, their mean agreement (F1) gains at least ``min_gain`` and
+        this frame's reaches ``last_min_f1``: the camera of this frame and the buffered earlier frames follow
+        (each by the correction of the nearest key frame). None when refused."""
         fit = joint_position([(H, e) for _, H, e in keys], self.camera_position, self.model_xy, self.pitch)
         if len(fit.results) != len(keys):
             return None
@@ -453,6 +470,8 @@ class TrackingCalibrator:
             if gain[-1] < -SETTLE_MAX_LOSS:
                 return None
         if float(np.mean(gain)) < min_gain:
+            return None
+        if last_min_f1 > 0 and agreement(fit.results[-1].H, keys[-1][2], self.pitch, tol_px=1.5).f1 < last_min_f1:
             return None
         self.camera_position = fit.position
         self.H = fit.results[-1].H

@@ -126,3 +126,37 @@ def test_a_pose_slid_along_the_one_long_line_in_view_is_not_taken_as_the_camera_
     slid = S @ Ht @ np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 3.0], [0.0, 0.0, 1.0]])
     assert found(loose, slid) and not found(strict, slid)
     assert found(strict, S @ Ht)
+
+
+def _found_too_close(monkeypatch, poor_view_f1: float) -> tuple[float, list[float]]:
+    """The main camera found 18 m too close along its view (as on a zoomed-in view, where the distance along the
+    view trades off against the zoom) and the regular estimates over the kept views stopped; it then turns and zooms
+    out. Returns the position's final error (m) and the median calibration errors of the later frames."""
+    import cv.calibration.tracker as tracker
+
+    monkeypatch.setattr(tracker, "POOR_VIEW_F1", poor_view_f1)
+    pos = np.array(POS)
+    targets = [(x, 8.0, 0.0) for x in np.linspace(-8.0, -20.0, 20)]
+    targets += [(x, 10.0, 0.0) for x in np.linspace(-20.0, -40.0, 30)]
+    focals = [1400.0] * 20 + list(np.linspace(1400.0, 700.0, 30))
+    cal = build_calibrator(CalibrationConfig(refine_every=2))
+    rng = np.random.default_rng(3)
+    errs = []
+    for i, (tg, f) in enumerate(zip(targets, focals, strict=True)):
+        img, Ht, boxes = render(Camera(position=POS, width=W, height=H, focal=f).look_at(tg), seed=2, rng=rng)
+        res = cal.update(img, frame=i, t=i / 25, boxes=boxes, hint_H=Ht if i == 0 else None)
+        if i == 0:
+            axis = (np.array(tg) - pos) / np.linalg.norm(np.array(tg) - pos)
+            cal.camera_position = pos + 18.0 * axis
+            cal.settle, cal.next_widen = None, 10**6
+        if i >= 30:
+            errs.append(float(np.median(error_m(Ht, res.H, W, H))) if res.usable and res.H is not None else np.inf)
+    return float(np.linalg.norm(cal.camera_position - pos)), errs
+
+
+def test_a_view_the_camera_explains_poorly_corrects_its_position_at_once(monkeypatch):
+    moved, errs = _found_too_close(monkeypatch, 0.8)
+    assert moved < 1.0 and np.median(errs) < 0.1 and max(errs) < 0.2
+    # without it the position stays off until the next regular estimate, and the camera with it
+    moved, errs = _found_too_close(monkeypatch, 0.0)
+    assert moved > 10.0 and np.median(errs) > 0.3
