@@ -251,7 +251,8 @@ def main() -> None:
         a.log.write_text("clip,frame,truth_shot,shot,method,err_med\n" + "".join(
             f"{c},{i},{ts},{s},{m},{e:.3f}\n" for c, i, ts, s, m, e in log))
     lines = ["# Calibration bench", "",
-             f"Clips: {', '.join(c.name for c in clips)} ({a.seconds:g} s, 1280x720, cut-aways on); one thread "
+             f"Clips: {', '.join(c.name for c in clips)} "
+             + ("(as rendered)" if a.clip_dir else f"({a.seconds:g} s, 1280x720, cut-aways on)") + "; one thread "
              f"(OMP_NUM_THREADS=1, cv2.setNumThreads(1)); refine_every={re}; "
              + ("truth person boxes" if a.boxes_store is None else f"detector boxes from {a.boxes_store}")
              + " as the player mask."
