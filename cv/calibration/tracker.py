@@ -111,6 +111,7 @@ class TrackingCalibrator:
         self.frame = 0  # the frame being calibrated
         self.next_fit = 0  # first frame at which a rejected search may be followed by a full camera fit
         self.fit_fails = 0  # full camera fits in a row that were rejected (the wait before the next one doubles)
+        self._agreement: Agreement | None = None  # the last verification's agreement with the lines
         self.past: deque[_Past] = deque(maxlen=max(0, int(self.cfg.lookback)))
         self.revised: list[FrameCalibration] = []
         self._found = False
@@ -423,7 +424,7 @@ class TrackingCalibrator:
         R, _ = snap(self.H, self.camera_position, ev.shape[1], ev.shape[0])
         axis = R[2]
         views = self.views
-        ag = agreement(self.H, ev, self.pitch, tol_px=1.5)
+        ag = self._agreement  # this frame's, from its verification
         # plenty of lines that the camera explains poorly: its position is off in a way this view shows
         poor = ag.f1 < POOR_VIEW_F1 and ag.evidence * (640.0 / ev.shape[1]) ** 2 >= MISFIT_EVIDENCE_PX
         near = [float(np.arccos(np.clip(axis @ a, -1.0, 1.0))) for *_, a in views]
@@ -503,6 +504,7 @@ class TrackingCalibrator:
         """Check the camera against the evidence; returns False only when the evidence contradicts it."""
         cfg = self.cfg
         a = agreement(r.H, ev, self.pitch, tol_px=1.5)
+        self._agreement = a
         enough = a.evidence * (640.0 / ev.shape[1]) ** 2 >= MIN_EVIDENCE_PX and a.points >= MIN_MODEL_POINTS
         ok = (a.precision >= cfg.min_precision and a.recall >= cfg.min_recall and r.inliers >= cfg.min_inliers
               and r.residual / scale <= cfg.max_residual)
