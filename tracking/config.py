@@ -187,6 +187,9 @@ class OfflineConfig:
     stitch_numbers: bool = True  # pieces showing different shirt numbers are never joined; the same number
     # waives the shirt-colour term and gate up to stitch_number_max_app (the other team may wear the same number)
     stitch_number_max_app: float = 0.8
+    # an online track is cut where its reads show this many of one shirt number in a row, then as many of another
+    # (a swap between teammates at a crossing; 0 = off)
+    number_break_reads: int = 5
     number_votes: float = 2.9  # a piece's number: the summed probability of its reads of it reaches this ...
     number_share: float = 0.8  # ... and is at least this share of all its reads
     interp_max_gap_s: float = 3.0  # gaps up to this long are filled by interpolation

@@ -20,6 +20,7 @@ from tracking.offline import (
     fill_gaps,
     fill_positions,
     finish_ball,
+    number_breaks,
     piece_numbers,
     relabel,
     smooth_tracks,
@@ -154,7 +155,11 @@ class MatchTracker:
         rows = self.players.records()
         tracks = {tr.id: tr for tr in self.players.all_tracks()}
         first = max(tracks, default=0) + 1
-        rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first, self.players.breaks)
+        breaks = {k: list(v) for k, v in self.players.breaks.items()}
+        t_of = dict(zip(frames_all.tolist(), t_all.tolist(), strict=True))
+        for k, v in number_breaks(self._reads_arrays(), t_of, cfg.offline.number_break_reads).items():
+            breaks.setdefault(k, []).extend(v)
+        rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first, breaks)
         # each piece is judged by the segment of its online track that it covers (own votes and colours)
         t0 = _piece_starts(rows)
         segs = {pid: tracks[tid].segment_at(t0[pid]) for pid, tid in parent.items() if tid in tracks and pid in t0}

@@ -87,6 +87,31 @@ def piece_numbers(rows: dict, parent: dict[int, int], reads: tuple[np.ndarray, n
     return out
 
 
+def number_breaks(reads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], t_of: dict[int, float],
+                  min_reads: int) -> dict[int, list[float]]:
+    """Times where an online track's shirt number changed: ``min_reads`` reads in a row of one number, then as many
+    of another (teammates share the kit, so a swap between them at a crossing leaves the colours alone). ``reads``:
+    (frames, track ids, numbers, probabilities); ``t_of``: frame -> time. The break lies halfway between the last
+    read of the first number and the first of the second."""
+    fr, tid, num, _ = reads
+    out: dict[int, list[float]] = {}
+    if min_reads <= 0 or not len(fr):
+        return out
+    order = np.lexsort((fr, tid))
+    for track in np.unique(tid):
+        idx = order[tid[order] == track]
+        f, n = fr[idx], num[idx]
+        starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]])  # runs of one number
+        ends = np.r_[starts[1:], len(n)]
+        for k in range(len(starts) - 1):
+            a0, a1, b1 = starts[k], ends[k], ends[k + 1]
+            if a1 - a0 >= min_reads and b1 - a1 >= min_reads:
+                t0, t1 = t_of.get(int(f[a1 - 1])), t_of.get(int(f[a1]))
+                if t0 is not None and t1 is not None:
+                    out.setdefault(int(track), []).append(0.5 * (t0 + t1))
+    return out
+
+
 def _velocity(t: np.ndarray, xy: np.ndarray, k: int = 4) -> np.ndarray:
     """Mean velocity (m/s) between the first and the last ``k`` of rows ``t``, ``xy``; zero for too few rows."""
     if len(t) < 2 * k:

@@ -593,3 +593,19 @@ def test_a_piece_under_a_second_that_links_to_no_one_is_dropped():
 
     assert run(TrackingConfig()) == {75, 215, 495}
     assert run(TrackingConfig.from_dict({"offline": {"min_track_s": 0.4}})) == {75, 215, 355, 495}
+
+
+def test_a_track_whose_shirt_number_changes_is_cut_between_the_reads():
+    """Teammates share the kit, so a swap between them at a crossing leaves the colours alone; the shirt numbers
+    read on the track show it: five reads of 7, then five of 11, cut halfway between the last 7 and the first 11.
+    Fewer reads in a row (a misread) cut nothing; another track's reads are its own."""
+    from tracking.offline import number_breaks
+
+    frames = np.r_[np.arange(0, 20, 2), np.arange(30, 40, 2), [50, 52, 54, 60, 62, 64]]
+    track = np.r_[np.full(10, 1), np.full(5, 1), np.full(6, 2)]
+    nums = np.array(["7"] * 5 + ["11"] * 5 + ["11"] * 5 + ["9", "9", "4", "9", "9", "9"], dtype=object)
+    reads = (frames, track, nums, np.full(len(frames), 0.999))
+    t_of = {int(f): f / 25.0 for f in range(80)}
+    assert number_breaks(reads, t_of, 5) == {1: [0.5 * (8 + 10) / 25.0]}
+    assert number_breaks(reads, t_of, 0) == {}
+    assert number_breaks(reads, t_of, 11) == {}
