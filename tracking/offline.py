@@ -98,9 +98,8 @@ def number_breaks(reads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], 
     if min_reads <= 0 or not len(fr):
         return out
     order = np.lexsort((fr, tid))
-    for track in np.unique(tid):
-        idx = order[tid[order] == track]
-        f, n = fr[idx], num[idx]
+    for idx in np.split(order, np.flatnonzero(np.diff(tid[order])) + 1):  # each track's reads, in frame order
+        track, f, n = tid[idx[0]], fr[idx], num[idx]
         starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]])  # runs of one number
         ends = np.r_[starts[1:], len(n)]
         for k in range(len(starts) - 1):

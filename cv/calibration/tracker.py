@@ -428,9 +428,9 @@ class TrackingCalibrator:
         # plenty of lines that the camera explains poorly: its position is off in a way this view shows
         poor = ag.f1 < POOR_VIEW_F1 and ag.evidence * (640.0 / ev.shape[1]) ** 2 >= MISFIT_EVIDENCE_PX
         near = [float(np.arccos(np.clip(axis @ a, -1.0, 1.0))) for *_, a in views]
-        if near and min(near) < VIEW_ANGLE and not poor:
-            return res
-        if poor and near and min(near) < VIEW_ANGLE:
+        if near and min(near) < VIEW_ANGLE:
+            if not poor:
+                return res
             views.pop(int(np.argmin(near)))  # this view replaces the kept one looking the same way
         views.append((frame, self.H.copy(), ev, axis))
         while len(views) > VIEW_KEEP:  # drop the kept view (not this one) closest to another
@@ -465,14 +465,13 @@ class TrackingCalibrator:
         fit = joint_position([(H, e) for _, H, e in keys], self.camera_position, self.model_xy, self.pitch)
         if len(fit.results) != len(keys):
             return None
-        gain = []
+        gain, f1 = [], 0.0
         for (_, H, e), r in zip(keys, fit.results, strict=True):
-            gain.append(agreement(r.H, e, self.pitch, tol_px=1.5).f1 - agreement(H, e, self.pitch, tol_px=1.5).f1)
+            f1 = agreement(r.H, e, self.pitch, tol_px=1.5).f1  # the last one is this frame's
+            gain.append(f1 - agreement(H, e, self.pitch, tol_px=1.5).f1)
             if gain[-1] < -SETTLE_MAX_LOSS:
                 return None
-        if float(np.mean(gain)) < min_gain:
-            return None
-        if last_min_f1 > 0 and agreement(fit.results[-1].H, keys[-1][2], self.pitch, tol_px=1.5).f1 < last_min_f1:
+        if float(np.mean(gain)) < min_gain or f1 < last_min_f1:
             return None
         self.camera_position = fit.position
         self.H = fit.results[-1].H
