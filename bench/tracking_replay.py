@@ -78,11 +78,12 @@ def stored_frames(clip_dir: Path, store: Store, match_id: str,
 
 def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
            shots: bool = True, redetect=None, numbers: bool = True,
-           overrides: dict | None = None, truth_homography: bool = False) -> tuple[dict, MatchTracker]:
+           overrides: dict | None = None, truth_homography: bool = False,
+           inspect: dict | None = None) -> tuple[dict, MatchTracker]:
     """Track one match again (``shots``: pass the stored shot types, so tracks end at cuts; ``redetect``: the
     ball tracker's re-detection hook, as the job gives it; ``overrides``: configuration changes, as in
-    :func:`load_config`; ``truth_homography``: see :func:`stored_frames`); returns (tracks columns, the
-    tracker)."""
+    :func:`load_config`; ``truth_homography``: see :func:`stored_frames`; ``inspect``: passed to
+    :meth:`MatchTracker.finish`); returns (tracks columns, the tracker)."""
     fps, frames = stored_frames(clip_dir, store, match_id, truth_homography)
     # the stored detections are the demo detector's
     cfg = load_config(overrides={**(overrides or {}), "detector": {"profile": "demo"}})
@@ -92,7 +93,7 @@ def replay(clip_dir: Path, store: Store, out_store: Store, match_id: str,
     for f, t, img, det, H, usable, shot in frames:
         tracker.update(frame=f, t=t, detections=det, homography=H, usable=usable, image=img,
                        shot=shot if shots else None)
-    cols = tracker.finish()
+    cols = tracker.finish(inspect=inspect)
     n = len(cols["frame"])
     out_store.commit(match_id, {"tracks": conform({"match_id": [match_id] * n, **cols}, TRACKS)}, replace=False)
     return cols, tracker

@@ -139,11 +139,15 @@ class MatchTracker:
         c = np.asarray(cam.position, float)
         return float(np.hypot(xy[0] - c[0], xy[1] - c[1]) / c[2])
 
-    def finish(self, periods: list[tuple[float, float]] | None = None) -> dict[str, np.ndarray]:
+    def finish(self, periods: list[tuple[float, float]] | None = None,
+               inspect: dict | None = None) -> dict[str, np.ndarray]:
         """Offline pass; returns the ``tracks`` columns (frame, t, track_id, role, team, jersey, x1, y1, x2, y2,
         x, y, z, speed, accel, provenance, in_air) sorted by track id then frame.
 
         ``periods`` ((t_start, t_end) per period) sets the attacking directions kept in ``self.directions``.
+        ``inspect``: a dict that receives what the stitcher saw and decided, for diagnostics: ``pieces`` (the
+        detected rows cut into pieces: frame, t, track_id = piece id, xy), ``tracklets`` (their
+        :class:`~tracking.offline.Tracklet` ends), ``drift``, ``blind`` and ``mapping`` (piece id -> track id).
         """
         cfg = self.cfg
         frames_all = np.asarray(self._frames, dtype=np.int64)
@@ -171,8 +175,12 @@ class MatchTracker:
                 if sg is not None}
         reids = {pid: (sg.reid, sg.reid_n) for pid, sg in segs.items() if sg is not None}
         numbers = piece_numbers(rows, parent, self._reads_arrays())
-        mapping = stitch(tracklets_from_rows(rows, apps, roles0, skins, numbers, statures, labs, reids), cfg.offline,
-                         self.players.drift_series(), blind_series(t_all, usable_all))
+        tracklets = tracklets_from_rows(rows, apps, roles0, skins, numbers, statures, labs, reids)
+        drift, blind = self.players.drift_series(), blind_series(t_all, usable_all)
+        mapping = stitch(tracklets, cfg.offline, drift, blind)
+        if inspect is not None:
+            inspect.update(pieces={k: rows[k] for k in ("frame", "t", "track_id", "xy")}, tracklets=tracklets,
+                           drift=drift, blind=blind, mapping=mapping)
         rows = relabel(rows, mapping)
         rows = fill_gaps(rows, frames_all, t_all, usable_all, cfg.offline.interp_max_gap_s)
         rows = drop_short(rows, max(1, int(round(cfg.offline.min_track_s * self.fps))))

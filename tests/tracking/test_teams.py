@@ -151,3 +151,20 @@ def test_referee_near_a_teams_kit_is_kept_when_the_detector_mostly_says_so():
     assert all(roles[i] == "player" for i in range(1, 21))
     roles, _ = s.assign(cfg=replace(TeamConfig(), outlier_z_voted=3.5))
     assert roles[50] == "player"  # either cue alone is not enough
+
+
+def test_referee_in_a_teams_kit_takes_the_role_from_a_dark_player_the_detector_doubts_more():
+    """The referee's shirt reads like team A's (no colour outlier) and the detector calls him referee on 30 % of
+    his boxes; a team-A player whose shirt reads dark and off the kit (a colour outlier) it calls referee on 16 %.
+    One referee is on the pitch: the more referee-like of the two, seen together, is he."""
+    from dataclasses import replace
+
+    s = _Scene()
+    s.add(50, np.asarray(TEAM_A) + (4.0, 0.3, -0.3), {"player": 70.0, "referee": 30.0}, -3.0, 2.0, samples=80)
+    s.add(60, np.asarray(TEAM_A) + (-60.0, 4.0, 9.0), {"player": 84.0, "referee": 16.0}, -14.0, -6.0, samples=80)
+    roles, teams = s.assign()
+    assert roles[50] == "referee" and teams[50] is None, (roles[50], teams[50])
+    assert roles[60] == "player" and teams[60] == teams[1], (roles[60], teams[60])
+    assert all(roles[i] == "player" for i in range(1, 21))
+    roles, _ = s.assign(cfg=replace(TeamConfig(), referee_vote_ratio=0.0))
+    assert roles[60] == "referee" and roles[50] == "player"  # colours alone pick the dark player

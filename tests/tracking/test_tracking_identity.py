@@ -45,7 +45,8 @@ def test_player_leaving_frame_for_3s_keeps_id():
     p2 = _line((-10.0, 5.0), (-5.0, 5.0), n)
     p3 = _line((0.0, -10.0), (2.0, -8.0), n)
     xy = np.stack([p1, p2, p3], axis=1)
-    cols, truth, tr = run(xy, ["player"] * 3, images=True, seed=1)
+    seen: dict = {}
+    cols, truth, tr = run(xy, ["player"] * 3, images=True, seed=1, inspect=seen)
     # the player is really out of the image for about 3 s
     vis_frames = truth["frame"][truth["object_id"] == 1]
     assert (np.diff(vis_frames) > 1).any() and np.diff(vis_frames).max() >= 0.8 * n_out
@@ -53,6 +54,13 @@ def test_player_leaving_frame_for_3s_keeps_id():
     ids = ids[ids >= 0]
     assert len(np.unique(ids)) == 1, np.unique(ids, return_counts=True)
     assert score(cols, truth)["id_switches"] == 0
+    # what the stitcher saw: his pieces before and after the exit, joined into his one track
+    piece_ids = {tl.track_id for tl in seen["tracklets"]}
+    assert set(seen["mapping"]) == piece_ids
+    assert set(np.unique(seen["pieces"]["track_id"]).tolist()) == piece_ids
+    his = sorted((tl for tl in seen["tracklets"] if seen["mapping"][tl.track_id] == ids[0]), key=lambda tl: tl.t_start)
+    gaps = [b.t_start - a.t_end for a, b in zip(his, his[1:])]
+    assert gaps and max(gaps) >= 2.0, gaps
 
 
 def test_no_homography_frames_keep_tracking_and_get_interpolated_positions():

@@ -20,8 +20,9 @@ def fixed_camera(target=(0.0, 0.0), focal: float = 1900.0) -> list[Camera]:
 def run(xy: np.ndarray, roles: list[str], ball: np.ndarray | None = None, cameras: list[Camera] | None = None,
         shirts: np.ndarray | None = None, images: bool = False, noise: DetectionNoise | None = None,
         seed: int = 0, cfg: TrackingConfig | None = None, no_homography: np.ndarray | None = None,
-        drop_ball: set[int] | None = None, redetect=None, heights: np.ndarray | None = None):
-    """Track a scene; returns (columns, truth dict, tracker)."""
+        drop_ball: set[int] | None = None, redetect=None, heights: np.ndarray | None = None,
+        inspect: dict | None = None):
+    """Track a scene; returns (columns, truth dict, tracker) (``inspect``: see ``MatchTracker.finish``)."""
     T, N = xy.shape[:2]
     if ball is None:
         ball = np.full((T, 3), np.nan)
@@ -44,7 +45,7 @@ def run(xy: np.ndarray, roles: list[str], ball: np.ndarray | None = None, camera
         truth["object_id"] += fr.truth_ids.tolist()
         truth["x"] += fr.truth_xy[:, 0].tolist()
         truth["y"] += fr.truth_xy[:, 1].tolist()
-    cols = {k: np.asarray(v) for k, v in tr.finish().items()}
+    cols = {k: np.asarray(v) for k, v in tr.finish(inspect=inspect).items()}
     return cols, {k: np.asarray(v) for k, v in truth.items()}, tr
 
 
