@@ -125,8 +125,9 @@ class TeamConfig:
     ar_touchline_dist: float = 2.0  # m; colour outlier with median |y| this close to a touchline: assistant referee
     exclusive_share: float = 0.1  # two tracks seen at once on at most this share of the shorter can be one person
     outlier_team_ratio: float = 0.8  # an outlier player joins the nearer team only if this much nearer (else none)
-    # a referee (not on a touchline) gives the role to a player seen with him whose share of referee votes is at
-    # least this many times his (a referee in a kit close to a team's is no colour outlier; 0 = off)
+    # a referee (not on a touchline) whose shirt is off a team's in lightness only gives the role to a player seen
+    # with him whose share of referee votes is at least this many times his (a referee in a kit close to a team's is
+    # no colour outlier; 0 = off)
     referee_vote_ratio: float = 1.5
     home_rule: str = "left"  # "left": the team defending -x (centroid x < 0) in the first usable frames is home
 

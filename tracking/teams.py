@@ -8,8 +8,9 @@ Rules (deterministic, independent of which kit has which colour):
   the pitch at the same time as the referee, another piece of the referee; near a goal line (mean |x| within
   ``gk_goal_dist`` of it) a goalkeeper, one per goal at a time; anything else is a player whose shirt was badly
   measured (shadow, occlusion, two people in one track).
-- one referee on the pitch, the most referee-like person there: a referee hands the role to a player seen with him
-  whom the detector calls referee clearly more often (his kit may read like a team's, so he is no colour outlier).
+- one referee on the pitch, the most referee-like person there: a referee whose shirt differs from a team's in
+  lightness alone hands the role to a player seen with him whom the detector calls referee clearly more often (the
+  real referee's kit may read like that team's, so he is no colour outlier).
 - teams: k-means (k = 2, farthest-pair initialisation) on the mean Lab shirt colour of the player tracks.
 - naming: with ``home_rule = "left"`` the team whose outfield centroid has the smaller x over the first 30 s of
   rows with pitch positions is "home" (it defends the -x goal at kick-off); the other is "away".
@@ -216,7 +217,7 @@ def assign_roles_teams(tracks: list[TrackSummary], cfg: TeamConfig, rows_t: np.n
     kept_refs = [i for i, tr in enumerate(coloured) if roles[tr.track_id] == "referee" and i not in outliers]
     pres = _Presence(rows_t, rows_id, rows_y)
     _resolve_outliers(coloured, outliers, x, centres, thr, cfg, roles, cluster_of, pres, kept_refs)
-    _most_voted_referee(coloured, x, centres, cfg, roles, cluster_of, pres)
+    _most_voted_referee(coloured, x, centres, thr, cfg, roles, cluster_of, pres)
     # tracks without enough colour samples: nearest centre when within the team spread, else the detector's vote
     for tr in tracks:
         if tr.track_id in cluster_of or roles[tr.track_id] != "player" or not np.isfinite(tr.lab).all():
@@ -349,21 +350,24 @@ def _referee_share(tr: TrackSummary) -> float:
     return tr.votes.get("referee", 0.0) / max(sum(tr.votes.values()), 1e-9)
 
 
-def _most_voted_referee(coloured: list[TrackSummary], x: np.ndarray, centres: np.ndarray, cfg: TeamConfig,
-                        roles: dict[int, str], cluster_of: dict[int, int], pres: _Presence) -> None:
+def _most_voted_referee(coloured: list[TrackSummary], x: np.ndarray, centres: np.ndarray, thr: float,
+                        cfg: TeamConfig, roles: dict[int, str], cluster_of: dict[int, int], pres: _Presence) -> None:
     """One referee on the pitch: the most referee-like person there. A referee (not an assistant on a touchline)
+    whose shirt chroma (Lab a, b) lies within ``thr`` of a team's, so that only its lightness set him apart,
     hands the role to the player seen with him (beyond ``exclusive_share``) whose share of the detector's referee
     votes is at least ``referee_vote_ratio`` times his, the highest such first; he becomes a player of the team
     whose colour is clearly the nearer (``outlier_team_ratio``), else of none. A referee in a kit close to one
-    team's is no colour outlier, and a player of that team who is one (shadow, a pattern read differently) took
-    his role. Both tracks need ``outlier_min_samples`` colour samples; in place."""
+    team's is no colour outlier, and a player of that team whose shirt reads darker or lighter (shadow, a pattern
+    read differently) took his role; a referee whose chroma is his own keeps it, however often the detector calls
+    a dark team's players referee. Both tracks need ``outlier_min_samples`` colour samples; in place."""
     if cfg.referee_vote_ratio <= 0:
         return
     sure = [i for i, tr in enumerate(coloured) if tr.samples >= cfg.outlier_min_samples]
     d_team = np.linalg.norm(x[:, None] - centres[None], axis=2)
+    d_chroma = np.linalg.norm(x[:, None, 1:] - centres[None, :, 1:], axis=2).min(axis=1)
     for i in sorted(sure, key=lambda i: coloured[i].track_id):
         ref = coloured[i]
-        if roles[ref.track_id] != "referee" or pres.on_touchline(ref.track_id, cfg):
+        if roles[ref.track_id] != "referee" or pres.on_touchline(ref.track_id, cfg) or d_chroma[i] > thr:
             continue
         steps = pres.of(ref.track_id)
         need = cfg.referee_vote_ratio * _referee_share(ref)

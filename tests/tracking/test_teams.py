@@ -168,3 +168,15 @@ def test_referee_in_a_teams_kit_takes_the_role_from_a_dark_player_the_detector_d
     assert all(roles[i] == "player" for i in range(1, 21))
     roles, _ = s.assign(cfg=replace(TeamConfig(), referee_vote_ratio=0.0))
     assert roles[60] == "referee" and roles[50] == "player"  # colours alone pick the dark player
+
+
+def test_referee_in_his_own_colour_keeps_the_role_however_often_a_dark_team_is_called_referee():
+    """The detector calls team A's players referee on 35 % of their boxes and the real referee, in a blue of his
+    own, on 22 %: his colour, not the votes, makes him the referee."""
+    s = _Scene()
+    for k in range(1, 11):  # team A, the one the detector mistakes for officials
+        s.tracks[k - 1].votes = {"player": 65.0, "referee": 35.0}
+    s.add(50, np.asarray(TEAM_A) + (-20.0, 2.0, -30.0), {"player": 78.0, "referee": 22.0}, 0.0, 4.0, samples=80)
+    roles, teams = s.assign()
+    assert roles[50] == "referee" and teams[50] is None, (roles[50], teams[50])
+    assert all(roles[i] == "player" for i in range(1, 21))
