@@ -159,9 +159,10 @@ class MatchTracker:
         rows = self.players.records()
         tracks = {tr.id: tr for tr in self.players.all_tracks()}
         first = max(tracks, default=0) + 1
+        reads = self._reads_arrays()
         breaks = {k: list(v) for k, v in self.players.breaks.items()}
         t_of = dict(zip(frames_all.tolist(), t_all.tolist(), strict=True))
-        for k, v in number_breaks(self._reads_arrays(), t_of, cfg.offline.number_break_reads).items():
+        for k, v in number_breaks(reads, t_of, cfg.offline.number_break_reads).items():
             breaks.setdefault(k, []).extend(v)
         rows, parent = split_tracks(rows, cfg.offline.split_gap_s, first, breaks)
         # each piece is judged by the segment of its online track that it covers (own votes and colours)
@@ -174,7 +175,7 @@ class MatchTracker:
         labs = {pid: (sg.lab_sum / sg.lab_n if sg.lab_n else None, sg.lab_n) for pid, sg in segs.items()
                 if sg is not None}
         reids = {pid: (sg.reid, sg.reid_n) for pid, sg in segs.items() if sg is not None}
-        numbers = piece_numbers(rows, parent, self._reads_arrays())
+        numbers = piece_numbers(rows, parent, reads)
         tracklets = tracklets_from_rows(rows, apps, roles0, skins, numbers, statures, labs, reids)
         drift, blind = self.players.drift_series(), blind_series(t_all, usable_all)
         mapping = stitch(tracklets, cfg.offline, drift, blind)

@@ -346,10 +346,6 @@ def _resolve_outliers(coloured: list[TrackSummary], outliers: list[int], x: np.n
             cluster_of[tid] = k
 
 
-def _referee_share(tr: TrackSummary) -> float:
-    return tr.votes.get("referee", 0.0) / max(sum(tr.votes.values()), 1e-9)
-
-
 def _most_voted_referee(coloured: list[TrackSummary], x: np.ndarray, centres: np.ndarray, thr: float,
                         cfg: TeamConfig, roles: dict[int, str], cluster_of: dict[int, int], pres: _Presence) -> None:
     """One referee on the pitch: the most referee-like person there. A referee (not an assistant on a touchline)
@@ -362,27 +358,27 @@ def _most_voted_referee(coloured: list[TrackSummary], x: np.ndarray, centres: np
     a dark team's players referee. Both tracks need ``outlier_min_samples`` colour samples; in place."""
     if cfg.referee_vote_ratio <= 0:
         return
+    share = np.array([tr.votes.get("referee", 0.0) / max(sum(tr.votes.values()), 1e-9) for tr in coloured])
     sure = [i for i, tr in enumerate(coloured) if tr.samples >= cfg.outlier_min_samples]
     d_team = np.linalg.norm(x[:, None] - centres[None], axis=2)
     d_chroma = np.linalg.norm(x[:, None, 1:] - centres[None, :, 1:], axis=2).min(axis=1)
     for i in sorted(sure, key=lambda i: coloured[i].track_id):
-        ref = coloured[i]
-        if roles[ref.track_id] != "referee" or pres.on_touchline(ref.track_id, cfg) or d_chroma[i] > thr:
+        tid = coloured[i].track_id
+        if roles[tid] != "referee" or pres.on_touchline(tid, cfg) or d_chroma[i] > thr:
             continue
-        steps = pres.of(ref.track_id)
-        need = cfg.referee_vote_ratio * _referee_share(ref)
-        rivals = [j for j in sure if roles[coloured[j].track_id] == "player" and _referee_share(coloured[j]) >= need
-                  and _referee_share(coloured[j]) > 0 and not pres.exclusive(coloured[j].track_id, steps,
-                                                                               cfg.exclusive_share)]
+        need = max(cfg.referee_vote_ratio * share[i], 1e-9)
+        steps = pres.of(tid)
+        rivals = [j for j in sure if roles[coloured[j].track_id] == "player" and share[j] >= need
+                  and not pres.exclusive(coloured[j].track_id, steps, cfg.exclusive_share)]
         if not rivals:
             continue
-        j = max(rivals, key=lambda j: (_referee_share(coloured[j]), -coloured[j].track_id))
+        j = max(rivals, key=lambda j: (share[j], -coloured[j].track_id))
         roles[coloured[j].track_id] = "referee"
         cluster_of.pop(coloured[j].track_id, None)
-        roles[ref.track_id] = "player"
+        roles[tid] = "player"
         k = int(np.argmin(d_team[i]))
         if d_team[i, k] <= cfg.outlier_team_ratio * d_team[i, 1 - k]:
-            cluster_of[ref.track_id] = k
+            cluster_of[tid] = k
 
 
 def _team_sized(ids: np.ndarray, rows_t: np.ndarray, rows_id: np.ndarray, min_tracks: int = MIN_TEAM_AT_ONCE,
