@@ -1,4 +1,4 @@
-"""Why was one person's track left in pieces? The stitcher's missed links on processed benchmark clips, with causes.
+"""Why was one person's track left in pieces, or joined to another's? The stitcher's missed and wrong links.
 
 Re-runs the tracking stage (as ``bench/tracking_replay.py`` does) and keeps what the offline pass saw
 (``MatchTracker.finish(inspect=...)``). Each piece is given the truth person it follows (nearest within 2 m in most
@@ -10,6 +10,9 @@ both of which survive (``--min-track-s``), are a missed link. Each is put down t
   the second piece starts too long before the first ends, ``number``: different shirt numbers);
 * ``out-scored``: it was a candidate, but the assignment chose other links for its end and start; its cost terms
   are printed next to theirs (and the truth person they join).
+
+A wrong link is the opposite error: two consecutive pieces of one final track that follow different people; its
+cost terms are printed.
 
 Costs are computed for the pair alone, so the shift across a cut-away (estimated from several pairs) and the
 waiver for adjacent pieces are not in them.
@@ -157,6 +160,16 @@ def missed_links(seed: int, clip_dir: Path, store: Store, copy: Store, cfg: Offl
                                    link_terms(c, b, cfg, drift, blind)))
                 rec["rivals"] = rivals
             out.append(rec)
+    for a_id, b_id in sorted(nxt.items()):  # links made between two people's pieces
+        pa, pb = owner.get(a_id), owner.get(b_id)
+        if pa is None or pb is None or pa == pb:
+            continue
+        a, b = by_id[a_id], by_id[b_id]
+        out.append({"seed": seed, "person": pa, "other": pb, "a": a_id, "b": b_id, "t": round(a.t_end, 2),
+                    "gap_s": round(b.t_start - a.t_end, 2),
+                    "dist_m": round(float(np.linalg.norm(b.xy_start - a.xy_end)), 1),
+                    "role": roles.get(mapping.get(a_id, a_id)), "cause": "wrong",
+                    "terms": link_terms(a, b, cfg, drift, blind)})
     return out
 
 
@@ -186,9 +199,9 @@ def main() -> None:
             gates = Counter(g for r in recs if r["cause"] == "gated" for g in r["gates"])
             totals.update(counts)
             totals.update({f"gate {g}": n for g, n in gates.items()})
-            print(f"== {seed}: {len(recs)} missed links; gated {counts['gated']} "
+            print(f"== {seed}: {counts['gated'] + counts['out-scored']} missed links; gated {counts['gated']} "
                   f"({', '.join(f'{g} {n}' for g, n in sorted(gates.items())) or '-'}), "
-                  f"out-scored {counts['out-scored']}")
+                  f"out-scored {counts['out-scored']}; wrong links {counts['wrong']}")
             if a.quiet:
                 continue
             for r in recs:
@@ -196,6 +209,9 @@ def main() -> None:
                         f"gap {r['gap_s']:5.2f} s {r['dist_m']:5.1f} m: ")
                 if r["cause"] == "gated":
                     print(head + "gated by " + ", ".join(r["gates"]))
+                    continue
+                if r["cause"] == "wrong":
+                    print(head + f"wrongly linked to person {r['other']}, link " + _fmt(r["terms"]))
                     continue
                 print(head + "out-scored, link " + _fmt(r["terms"]))
                 for what, pid, who, terms in r["rivals"]:

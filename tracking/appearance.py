@@ -111,8 +111,9 @@ def appearance_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return dist
 
 
-# skin: orange-red hues (OpenCV 0-180), moderately saturated, not too dark; covers light to dark skin tones
-SKIN_HUE_MAX = 25
+# skin: orange-red hues (OpenCV 0-180), moderately saturated, not too dark; covers light to dark skin tones. Pure
+# reds (hue below 4) are left out: a red shirt's shaded folds and edges fall there, never skin
+SKIN_HUE = (4, 25)
 SKIN_SAT = (25, 200)
 SKIN_VAL_MIN = 35
 
@@ -144,7 +145,8 @@ def skin_tone(image: np.ndarray, xyxy: np.ndarray, cfg: TeamConfig, grid: tuple[
     hsv = cv2.cvtColor(np.ascontiguousarray(px), cv2.COLOR_BGR2HSV).astype(np.float32)
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     grass = (hue >= cfg.grass_hue[0]) & (hue <= cfg.grass_hue[1]) & (sat >= cfg.grass_min_sat)
-    skin = (hue <= SKIN_HUE_MAX) & (sat >= SKIN_SAT[0]) & (sat <= SKIN_SAT[1]) & (val >= SKIN_VAL_MIN) & ~grass
+    skin = ((hue >= SKIN_HUE[0]) & (hue <= SKIN_HUE[1]) & (sat >= SKIN_SAT[0]) & (sat <= SKIN_SAT[1])
+            & (val >= SKIN_VAL_MIN) & ~grass)
     cnt = skin.sum(axis=1)
     ok = cnt >= min_pixels
     if ok.any():

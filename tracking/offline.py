@@ -376,10 +376,11 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     pieces without a skin sample then take the tone of the piece before them in their chain and the links are
     chosen again. With ``stitch_chain_pass`` the chains are then linked once more as wholes
     (:func:`chain_tracklets`): their colours and skin tone, pooled over all their pieces, are surer than a short
-    piece's, and their appearance gate is ``stitch_chain_max_app``; there a start at most ``stitch_adjacent_s``
-    after an end and ``stitch_adjacent_m`` from it, no other piece as close to either, passes the colour gate
-    whatever its colours (one person lost by the online tracker for a frame; without the chain pass, this holds
-    for the pieces). With ``stitch_insert`` the chains that fit a gap of another chain are put there
+    piece's, and their appearance gate is ``stitch_chain_max_app``. In every assignment a start at most
+    ``stitch_adjacent_s`` after an end and ``stitch_adjacent_m`` from it, no other piece as close to either,
+    passes the colour gate whatever its colours (one person lost by the online tracker for a frame, his crop
+    spoilt from then on): waived in the first assignment already, so that a teammate further on cannot take the
+    end, a link no later pass undoes. With ``stitch_insert`` the chains that fit a gap of another chain are put there
     (:func:`insert_chains`) before that pass, which could otherwise give them to an open end, and again after it.
     """
     mapping = {tr.track_id: tr.track_id for tr in tracklets}
@@ -387,10 +388,7 @@ def stitch(tracklets: list[Tracklet], cfg: OfflineConfig,
     n = len(tracklets)
     if n < 2:
         return mapping
-    # with the chain pass to follow, the colour gate of adjacent pieces is waived there only: a piece whose colours
-    # are spoilt would otherwise take its neighbour's start from a piece that continues it as well
-    first = replace(cfg, stitch_adjacent_s=0.0) if cfg.stitch_chain_pass else cfg
-    i, j, base = candidate_links(tracklets, first, drift, blind)
+    i, j, base = candidate_links(tracklets, cfg, drift, blind)
     nxt = _assign_links(n, i, j, base + looks_cost(tracklets, cfg, i, j), cfg.stitch_new_cost)
     # a piece whose skin was never sampled would bridge two teammates: it takes the tone of the sampled piece before
     # it in its chain and the links are chosen again

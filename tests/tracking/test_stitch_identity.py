@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -69,13 +70,14 @@ def test_players_come_back_from_a_cut_away_with_their_own_ids():
     assert stitch(ends + starts, replace(cfg, stitch_cut_shift=False), blind=blind)[150] == 60
 
 
-def _person_image(skin: tuple[int, int, int], phase: float, dist: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
-    """One rendered player (same kit, given skin) on grass; returns the image and his box."""
+def _person_image(skin: tuple[int, int, int], phase: float, dist: float = 40.0,
+                  shirt: str = "white") -> tuple[np.ndarray, np.ndarray]:
+    """One rendered player (given shirt colour and skin) on grass; returns the image and his box."""
     img = np.zeros((360, 640, 3), np.uint8)
     img[:] = (40, 130, 50)
     ids = np.zeros(img.shape[:2], np.int32)
     cam = Camera(position=(0.0, -dist, 12.0), focal=900.0, width=640, height=360).look_at((0.0, 0.0, 1.0))
-    kit = Kit(PALETTE["white"], PALETTE["white"], PALETTE["navy"], PALETTE["white"], (30, 30, 30))
+    kit = Kit(PALETTE[shirt], PALETTE[shirt], PALETTE["navy"], PALETTE[shirt], (30, 30, 30))
     look = Look(kit=kit, skin=skin, hair=HAIR[0], height=1.8, build=1.0)
     draw_person(img, ids, 1, cam, look, np.zeros(2), np.array([2.0, 0.5]), phase, "7")
     ys, xs = np.nonzero(ids == 1)
@@ -94,6 +96,30 @@ def test_skin_tone_tells_teammates_apart_and_stays_put_while_running():
     grass = np.zeros((100, 100, 3), np.uint8)
     grass[:] = (40, 130, 50)
     assert np.isnan(skin_tone(grass, np.array([[10, 10, 60, 90]], float), cfg)).all()
+
+
+def _chroma_420(img: np.ndarray) -> np.ndarray:
+    """The image as a video codec keeps it: colour at half the resolution (4:2:0), brightness whole."""
+    ycc = cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb)
+    h, w = img.shape[:2]
+    for c in (1, 2):
+        half = cv2.resize(ycc[..., c], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        ycc[..., c] = cv2.resize(half, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR)
+
+
+def test_skin_tone_is_not_taken_from_a_red_kit():
+    """A small player (27 px) in a red kit, as a codec stores him: his shirt's edges blend into skin-like hues, but
+    the pure reds are not skin, so his tone stays near the one he has in a white kit."""
+    cfg = TeamConfig()
+    for skin in (SKIN[0], SKIN[3]):
+        tones = {}
+        for shirt in ("white", "red"):
+            v = [skin_tone(_chroma_420(img), box, cfg)[0]
+                 for img, box in (_person_image(skin, ph, 60.0, shirt) for ph in np.linspace(0, 6, 4))]
+            tones[shirt] = np.median(v, axis=0)
+        assert np.isfinite(tones["red"]).all()
+        assert np.abs(tones["red"] - tones["white"]).max() < 50
 
 
 def _tracklet(tid: int, t0: float, t1: float, xy0, xy1, skin=None, n: int = 0) -> Tracklet:
@@ -427,6 +453,23 @@ def test_a_piece_right_after_an_end_where_it_left_off_continues_it_whatever_its_
     assert stitch([a, replace(b, xy_start=np.array([6.0, 0.0]))], cfg)[2] == 2  # not where he left off
     other = piece(3, 4.04, 8.0, (4.0, 1.0), (8, 1), spoilt)
     assert stitch([a, b, other], cfg) == {1: 1, 2: 2, 3: 3}
+
+
+def test_the_piece_right_after_an_end_is_linked_before_a_teammate_further_on_can_take_the_end():
+    """The player's piece after a one-frame loss has spoilt colours; a teammate in the same kit appears 2 s later,
+    3 m on. The first assignment already waives the colour gate for the adjacent piece, so it is not the teammate
+    who takes the player's end (a link the later passes could not undo)."""
+    def piece(tid, t0, t1, xy0, xy1, app):
+        return Tracklet(tid, t0, t1, np.array(xy0, float), np.array(xy1, float), np.asarray(app, float), "player",
+                        np.array([120.0, 106.0]), 20)
+
+    kit, spoilt = (1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0)
+    a = piece(1, 0.0, 4.0, (0, 0), (4, 0), kit)
+    b = piece(2, 4.04, 8.0, (4.3, 0), (8, 0), spoilt)
+    mate = piece(3, 6.0, 10.0, (7.0, 1.0), (9, 1), kit)
+    cfg = OfflineConfig()
+    assert stitch([a, b, mate], cfg) == {1: 1, 2: 1, 3: 3}
+    assert stitch([a, mate], cfg) == {1: 1, 3: 1}  # without the adjacent piece, the teammate would be taken
 
 
 def test_chain_tracklets_pool_their_pieces():
