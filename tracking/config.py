@@ -153,7 +153,7 @@ class OfflineConfig:
     stitch_blind_rate: float = 0.0  # ... plus this per second of the gap without a usable homography (m^2/s)
     stitch_gate_chi2: float = 13.8  # links with a larger normalised squared displacement are impossible (2 dof)
     stitch_w_app: float = 2.0  # weight of the appearance distance in the link cost
-    stitch_new_cost: float = 9.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
+    stitch_new_cost: float = 10.0  # cost of leaving a tracklet end unlinked (a link must cost less to be made)
     stitch_drift: bool = True  # compare tracklet ends after adding the group drift across the gap
     stitch_cut_shift: bool = True  # estimate the people's common shift across each cut-away and add it
     stitch_cut_min_s: float = 1.0  # cut-aways (no usable homography) at least this long get a shift
