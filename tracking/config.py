@@ -129,6 +129,10 @@ class TeamConfig:
     # with him whose share of referee votes is at least this many times his (a referee in a kit close to a team's is
     # no colour outlier; 0 = off)
     referee_vote_ratio: float = 1.5
+    # no referee on the pitch at all (assistants on the touchlines aside): the player in a team's chroma with the
+    # highest share of referee votes becomes the referee when that share is at least this and referee_vote_ratio
+    # times every other player's (0 = off)
+    referee_min_share: float = 0.25
     home_rule: str = "left"  # "left": the team defending -x (centroid x < 0) in the first usable frames is home
 
 

@@ -355,7 +355,10 @@ def _most_voted_referee(coloured: list[TrackSummary], x: np.ndarray, centres: np
     whose colour is clearly the nearer (``outlier_team_ratio``), else of none. A referee in a kit close to one
     team's is no colour outlier, and a player of that team whose shirt reads darker or lighter (shadow, a pattern
     read differently) took his role; a referee whose chroma is his own keeps it, however often the detector calls
-    a dark team's players referee. Both tracks need ``outlier_min_samples`` colour samples; in place."""
+    a dark team's players referee. Both tracks need ``outlier_min_samples`` colour samples. Where no referee is
+    left on the pitch (assistants on the touchlines aside), the player within a team's chroma with the highest
+    share of referee votes becomes the referee when that share is at least ``referee_min_share`` and
+    ``referee_vote_ratio`` times every other player's. In place."""
     if cfg.referee_vote_ratio <= 0:
         return
     share = np.array([tr.votes.get("referee", 0.0) / max(sum(tr.votes.values()), 1e-9) for tr in coloured])
@@ -379,6 +382,20 @@ def _most_voted_referee(coloured: list[TrackSummary], x: np.ndarray, centres: np
         k = int(np.argmin(d_team[i]))
         if d_team[i, k] <= cfg.outlier_team_ratio * d_team[i, 1 - k]:
             cluster_of[tid] = k
+    if cfg.referee_min_share <= 0 or any(roles[tr.track_id] == "referee" and not pres.on_touchline(tr.track_id, cfg)
+                                         for tr in coloured):
+        return
+    # no referee on the pitch: one hidden in a team's colours is the player the detector calls referee far more
+    # often than anyone else
+    players = [i for i in sure if roles[coloured[i].track_id] == "player"]
+    cands = [i for i in players if d_chroma[i] <= thr and not pres.on_touchline(coloured[i].track_id, cfg)]
+    if not cands:
+        return
+    i = max(cands, key=lambda i: (share[i], -coloured[i].track_id))
+    rest = max((share[j] for j in players if j != i), default=0.0)
+    if share[i] >= cfg.referee_min_share and share[i] >= cfg.referee_vote_ratio * rest:
+        roles[coloured[i].track_id] = "referee"
+        cluster_of.pop(coloured[i].track_id, None)
 
 
 def _team_sized(ids: np.ndarray, rows_t: np.ndarray, rows_id: np.ndarray, min_tracks: int = MIN_TEAM_AT_ONCE,

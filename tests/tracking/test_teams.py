@@ -180,3 +180,24 @@ def test_referee_in_his_own_colour_keeps_the_role_however_often_a_dark_team_is_c
     roles, teams = s.assign()
     assert roles[50] == "referee" and teams[50] is None, (roles[50], teams[50])
     assert all(roles[i] == "player" for i in range(1, 21))
+
+
+def test_the_only_referee_on_the_pitch_hidden_in_a_teams_kit_is_the_one_the_detector_calls_referee():
+    """A grey referee reads like team A's pale kit (no colour outlier) and the detector calls him referee on 43 %
+    of his boxes, the players on at most 10 %; an assistant runs the touchline. With no referee left on the pitch,
+    he is the referee; called referee as rarely as the players are, he stays a player."""
+    from dataclasses import replace
+
+    s = _Scene()
+    for k in range(1, 5):
+        s.tracks[k - 1].votes = {"player": 90.0, "referee": 10.0}
+    s.add(40, REFEREE, {"referee": 100.0}, 10.0, 34.0, samples=80)  # the assistant on the touchline
+    s.add(50, np.asarray(TEAM_A) + (4.0, 0.3, -0.3), {"player": 57.0, "referee": 43.0}, -3.0, 2.0, samples=80)
+    roles, teams = s.assign()
+    assert roles[40] == "referee" and roles[50] == "referee" and teams[50] is None, (roles[50], teams[50])
+    assert all(roles[i] == "player" for i in range(1, 21))
+    roles, _ = s.assign(cfg=replace(TeamConfig(), referee_min_share=0.0))
+    assert roles[50] == "player"
+    s.tracks[-1].votes = {"player": 88.0, "referee": 12.0}  # no more referee-like than the players
+    roles, teams = s.assign()
+    assert roles[50] == "player" and teams[50] == teams[1]
