@@ -434,24 +434,29 @@ def test_a_chain_in_a_gap_across_a_cut_away_is_put_there():
     assert stitch([a, piece(4, 8.1, 8.8, 9.0, 10.0, (0.0, 0.0, 1.0, 0.0)), b], cfg, None, blind)[4] == 4
 
 
+KIT, SPOILT = (1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0)  # a shirt histogram, and one the gate keeps apart from it
+
+
+def _kit_piece(tid: int, t0: float, t1: float, xy0, xy1, app) -> Tracklet:
+    """A player's piece with a given shirt histogram (one skin tone for all)."""
+    return Tracklet(tid, t0, t1, np.array(xy0, float), np.array(xy1, float), np.asarray(app, float), "player",
+                    np.array([120.0, 106.0]), 20)
+
+
 def test_a_piece_right_after_an_end_where_it_left_off_continues_it_whatever_its_colours():
     """The online tracker lost a player for a frame at the picture's edge and his shirt crop is spoilt from then on
     (over the colour gate): the piece that starts one frame later, 0.3 m on, continues him. Where another man's
     piece starts as close, colours decide again."""
-    def piece(tid, t0, t1, xy0, xy1, app):
-        return Tracklet(tid, t0, t1, np.array(xy0, float), np.array(xy1, float), np.asarray(app, float), "player",
-                        np.array([120.0, 106.0]), 20)
 
-    kit, spoilt = (1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0)
-    a = piece(1, 0.0, 4.0, (0, 0), (4, 0), kit)
-    b = piece(2, 4.04, 8.0, (4.3, 0), (8, 0), spoilt)
+    a = _kit_piece(1, 0.0, 4.0, (0, 0), (4, 0), KIT)
+    b = _kit_piece(2, 4.04, 8.0, (4.3, 0), (8, 0), SPOILT)
     cfg = OfflineConfig()
     assert stitch([a, b], cfg) == {1: 1, 2: 1}
     assert stitch([a, b], replace(cfg, stitch_chain_pass=False)) == {1: 1, 2: 1}
     assert stitch([a, b], replace(cfg, stitch_adjacent_s=0.0)) == {1: 1, 2: 2}
     assert stitch([a, replace(b, t_start=4.2)], cfg)[2] == 2  # not right after
     assert stitch([a, replace(b, xy_start=np.array([6.0, 0.0]))], cfg)[2] == 2  # not where he left off
-    other = piece(3, 4.04, 8.0, (4.0, 1.0), (8, 1), spoilt)
+    other = _kit_piece(3, 4.04, 8.0, (4.0, 1.0), (8, 1), SPOILT)
     assert stitch([a, b, other], cfg) == {1: 1, 2: 2, 3: 3}
 
 
@@ -459,14 +464,10 @@ def test_the_piece_right_after_an_end_is_linked_before_a_teammate_further_on_can
     """The player's piece after a one-frame loss has spoilt colours; a teammate in the same kit appears 2 s later,
     3 m on. The first assignment already waives the colour gate for the adjacent piece, so it is not the teammate
     who takes the player's end (a link the later passes could not undo)."""
-    def piece(tid, t0, t1, xy0, xy1, app):
-        return Tracklet(tid, t0, t1, np.array(xy0, float), np.array(xy1, float), np.asarray(app, float), "player",
-                        np.array([120.0, 106.0]), 20)
 
-    kit, spoilt = (1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0)
-    a = piece(1, 0.0, 4.0, (0, 0), (4, 0), kit)
-    b = piece(2, 4.04, 8.0, (4.3, 0), (8, 0), spoilt)
-    mate = piece(3, 6.0, 10.0, (7.0, 1.0), (9, 1), kit)
+    a = _kit_piece(1, 0.0, 4.0, (0, 0), (4, 0), KIT)
+    b = _kit_piece(2, 4.04, 8.0, (4.3, 0), (8, 0), SPOILT)
+    mate = _kit_piece(3, 6.0, 10.0, (7.0, 1.0), (9, 1), KIT)
     cfg = OfflineConfig()
     assert stitch([a, b, mate], cfg) == {1: 1, 2: 1, 3: 3}
     assert stitch([a, mate], cfg) == {1: 1, 3: 1}  # without the adjacent piece, the teammate would be taken
