@@ -29,6 +29,7 @@ from tracking.config import TeamConfig
 
 HALF_LENGTH = 52.5
 HALF_WIDTH = 34.0
+GK_TEAM_WINDOW_S = 300.0  # a goalkeeper's team: the teams' sides this long around the time he is seen
 MIN_TEAM_AT_ONCE = 3  # a colour cluster is a team only if this many of its tracks are seen at once ...
 MIN_TEAM_FRAMES = 5  # ... on at least this many frames (else it is one person: referee, goalkeeper)
 
@@ -282,8 +283,9 @@ def _resolve_outliers(coloured: list[TrackSummary], outliers: list[int], x: np.n
        the same time as the referee's tracks taken so far (voted referee first, then most-sampled first) is
        another piece of him (his shirt reads differently in other light);
     3. near a goal line (mean |x| within ``gk_goal_dist`` of it) or voted goalkeeper: a goalkeeper candidate;
-       per goal, candidates are taken from the least team-like colour on, each only when no goalkeeper already
-       taken at that goal is seen at the same time;
+       per goal, candidates are taken from the least team-like colour on (its distance to the nearer team
+       scaled down below ``2 * outlier_min_samples`` colour samples), each only when no goalkeeper already taken
+       at that goal is seen at the same time;
     4. anything else (a second person in the referee's kit or in no one's kit seen while the referee is, a
        candidate that a goalkeeper excludes) is a player whose shirt was badly measured: it joins the team whose
        colour is clearly the nearer (``outlier_team_ratio``), else (and always when it looks like the referee:
@@ -329,7 +331,9 @@ def _resolve_outliers(coloured: list[TrackSummary], outliers: list[int], x: np.n
         else:
             players.append(i)
     taken: dict[int, np.ndarray] = {}
-    for i in sorted(keepers, key=lambda i: (-d_team[i].min(), coloured[i].track_id)):
+    # least team-like first; a colour from few samples counts for less (a short, mixed box near a goal)
+    sure = np.minimum(np.array([tr.samples for tr in coloured], float) / (2 * cfg.outlier_min_samples), 1.0)
+    for i in sorted(keepers, key=lambda i: (-d_team[i].min() * sure[i], coloured[i].track_id)):
         tid, mx = coloured[i].track_id, coloured[i].mean_x
         side = int(np.sign(mx)) if np.isfinite(mx) else 0
         got = taken.get(side, np.zeros(0, np.intp))
@@ -443,25 +447,27 @@ def _name_clusters(cluster_of: dict[int, int], rows_t: np.ndarray, rows_x: np.nd
 
 def _goalkeeper_team(gk: int, cluster_of: dict[int, int], names: dict[int, str], rows_t: np.ndarray,
                      rows_x: np.ndarray, rows_id: np.ndarray) -> str | None:
+    """The team defending the goal on the goalkeeper's side: of the two teams' outfield centroids around the time he
+    is seen (``GK_TEAM_WINDOW_S`` either side, so within a half), the one nearer his goal. Only the centroids'
+    order counts: the people in the picture near a goalkeeper are often the attackers, whose centroid is then the
+    nearer to him. With one team seen then (or over the whole match), the nearer one."""
     mine = (rows_id == gk) & np.isfinite(rows_x)
     if not mine.any():
         return None
     gx = rows_x[mine].mean()
     t_lo, t_hi = rows_t[mine].min(), rows_t[mine].max()
-    span = (rows_t >= t_lo) & (rows_t <= t_hi) & np.isfinite(rows_x)
-    # while he is seen; when no outfield player is seen then, over the whole match
-    for where in (span, np.isfinite(rows_x)):
-        best, best_d = None, np.inf
+    near = (rows_t >= t_lo - GK_TEAM_WINDOW_S) & (rows_t <= t_hi + GK_TEAM_WINDOW_S) & np.isfinite(rows_x)
+    for where in (near, np.isfinite(rows_x)):
+        centroid = {}
         for k in (0, 1):
             members = np.array([i for i, kk in cluster_of.items() if kk == k], dtype=np.int64)
             sel = where & np.isin(rows_id, members)
-            if not sel.any():
-                continue
-            d = abs(rows_x[sel].mean() - gx)
-            if d < best_d:
-                best, best_d = names[k], d
-        if best is not None:
-            return best
+            if sel.any():
+                centroid[k] = float(rows_x[sel].mean())
+        if len(centroid) == 2:
+            return names[min(centroid, key=lambda k: -np.sign(gx) * centroid[k])]
+        if centroid:
+            return names[next(iter(centroid))]
     return None
 
 

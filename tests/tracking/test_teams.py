@@ -201,3 +201,36 @@ def test_the_only_referee_on_the_pitch_hidden_in_a_teams_kit_is_the_one_the_dete
     s.tracks[-1].votes = {"player": 88.0, "referee": 12.0}  # no more referee-like than the players
     roles, teams = s.assign()
     assert roles[50] == "player" and teams[50] == teams[1]
+
+
+def test_a_well_measured_keeper_beats_a_short_dark_box_near_his_goal():
+    """Near team A's goal, the keeper in red (34 colour samples) and, seen with him, a short box (7 samples) that
+    reads darker than any kit: the box's colour is the least team-like, but from too few samples to outweigh him."""
+    s = _Scene()
+    s.add(80, (105.0, 170.0, 158.0), {"player": 100.0}, -46.8, 3.0, samples=34)
+    s.add(81, (30.0, 118.0, 140.0), {"player": 100.0}, -54.0, -5.0, frames=slice(40, 80), samples=7)
+    roles, _ = s.assign()
+    assert roles[80] == "goalkeeper" and roles[81] == "player", (roles[80], roles[81])
+
+
+def test_a_keeper_joins_the_team_defending_his_goal_though_attackers_crowd_the_picture():
+    """While team A's keeper is seen (the first 1.2 s), the picture holds team B's attackers near him and three of
+    his teammates far up the pitch; over the clip team A plays on -x. He is team A's."""
+    s = _Scene()
+    s.tracks, s.rows = [], []
+    rng = np.random.default_rng(1)
+    for k in range(10):
+        s.add(k + 1, np.asarray(TEAM_A) + rng.normal(0, 1.0, 3), {"player": 100.0}, -rng.uniform(5, 30),
+              rng.uniform(-25, 25), frames=slice(30, None))
+        s.add(k + 11, np.asarray(TEAM_B) + rng.normal(0, 1.0, 3), {"player": 100.0}, rng.uniform(5, 30),
+              rng.uniform(-25, 25), frames=slice(30, None))
+    for k in range(3):
+        s.add(k + 31, np.asarray(TEAM_A) + rng.normal(0, 1.0, 3), {"player": 100.0}, -5.0 + k, 10.0 * k,
+              frames=slice(0, 30))
+    for k in range(4):
+        s.add(k + 41, np.asarray(TEAM_B) + rng.normal(0, 1.0, 3), {"player": 100.0}, -40.0 + k, 5.0 * k - 8.0,
+              frames=slice(0, 30))
+    s.add(80, (105.0, 170.0, 158.0), {"player": 100.0}, -47.0, 0.0, frames=slice(0, 30))
+    roles, teams = s.assign()
+    assert roles[80] == "goalkeeper"
+    assert teams[1] != teams[11] and teams[80] == teams[1], (teams[80], teams[1], teams[11])
