@@ -43,7 +43,7 @@ from tracking_replay import replay  # noqa: E402
 
 from pitchlens.store import Store  # noqa: E402
 from tracking.config import OfflineConfig  # noqa: E402
-from tracking.offline import Tracklet, _link_cost_terms, kit_cost, reid_cost, skin_cost  # noqa: E402
+from tracking.offline import Tracklet, _link_cost_terms, kit_cost, looks_cost, reid_cost, skin_cost  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 #: one gate relaxed at a time
@@ -82,7 +82,8 @@ def piece_owners(pieces: dict, truth_dir: Path, purity: float) -> dict[int, int]
 
 def link_terms(a: Tracklet, b: Tracklet, cfg: OfflineConfig, drift, blind) -> dict[str, float]:
     """Cost terms of the link end ``a`` -> start ``b`` alone: ``motion`` (displacement likelihood), ``colour``
-    (shirt histograms), ``skin``, ``kit``, ``reid`` and ``total`` (inf where a gate rules it out)."""
+    (shirt histograms), ``skin``, ``kit``, ``reid`` and ``total`` (all the stitcher's terms, standing heights
+    included; inf where a gate rules it out)."""
     pair = [a, b]
     cost, colour = _link_cost_terms(pair, cfg, drift, blind)
     i, j = np.array([0]), np.array([1])
@@ -92,7 +93,7 @@ def link_terms(a: Tracklet, b: Tracklet, cfg: OfflineConfig, drift, blind) -> di
     if base >= 1e6:
         return {"motion": np.inf, "colour": float(colour[0, 1]), **looks, "total": np.inf}
     return {"motion": base - float(colour[0, 1]), "colour": float(colour[0, 1]), **looks,
-            "total": base + sum(looks.values())}
+            "total": base + float(looks_cost(pair, cfg, i, j)[0])}
 
 
 def blocking_gates(a: Tracklet, b: Tracklet, cfg: OfflineConfig, drift, blind) -> list[str]:
@@ -105,9 +106,9 @@ def _fmt(terms: dict[str, float]) -> str:
     return f"{terms['total']:.1f} (" + " ".join(f"{k} {v:.1f}" for k, v in terms.items() if k != "total") + ")"
 
 
-def missed_links(seed: int, clip_dir: Path, store: Store, copy: Store, cfg: OfflineConfig, min_track_s: float,
-                 purity: float, overrides: dict | None) -> list[dict]:
-    """The missed links of one clip (see the module's docstring)."""
+def link_errors(seed: int, clip_dir: Path, store: Store, copy: Store, cfg: OfflineConfig, min_track_s: float,
+                purity: float, overrides: dict | None) -> list[dict]:
+    """The missed and the wrong links of one clip (see the module's docstring)."""
     seen: dict = {}
     cols, _ = replay(clip_dir, store, copy, f"bench-{seed}", overrides=overrides, inspect=seen)
     mapping, drift, blind = seen["mapping"], seen["drift"], seen["blind"]
@@ -129,6 +130,14 @@ def missed_links(seed: int, clip_dir: Path, store: Store, copy: Store, cfg: Offl
         trs.sort(key=lambda tr: tr.t_start)
         nxt.update({x.track_id: y.track_id for x, y in zip(trs, trs[1:])})
     prev = {v: k for k, v in nxt.items()}
+
+    def record(person: int, a: Tracklet, b: Tracklet, cause: str, **more) -> dict:
+        return {"seed": seed, "person": person, "a": a.track_id, "b": b.track_id, "t": round(a.t_end, 2),
+                "gap_s": round(b.t_start - a.t_end, 2),
+                "dist_m": round(float(np.linalg.norm(b.xy_start - a.xy_end)), 1),
+                "role": roles.get(mapping.get(a.track_id, a.track_id)), "cause": cause,
+                "terms": link_terms(a, b, cfg, drift, blind), **more}
+
     per_person: dict[int, list[Tracklet]] = {}
     for tr in pieces:
         if tr.track_id in owner:
@@ -140,16 +149,11 @@ def missed_links(seed: int, clip_dir: Path, store: Store, copy: Store, cfg: Offl
             ra, rb = mapping.get(a.track_id, a.track_id), mapping.get(b.track_id, b.track_id)
             if ra == rb or span.get(ra, 0.0) < min_track_s or span.get(rb, 0.0) < min_track_s:
                 continue
-            terms = link_terms(a, b, cfg, drift, blind)
-            rec = {"seed": seed, "person": person, "a": a.track_id, "b": b.track_id, "t": round(a.t_end, 2),
-                   "gap_s": round(b.t_start - a.t_end, 2),
-                   "dist_m": round(float(np.linalg.norm(b.xy_start - a.xy_end)), 1),
-                   "role": roles.get(ra), "terms": terms}
-            if not np.isfinite(terms["total"]):
+            rec = record(person, a, b, "out-scored")
+            if not np.isfinite(rec["terms"]["total"]):
                 rec["cause"] = "gated"
                 rec["gates"] = blocking_gates(a, b, cfg, drift, blind) or ["several"]
             else:
-                rec["cause"] = "out-scored"
                 rivals = []
                 if a.track_id in nxt:
                     c = by_id[nxt[a.track_id]]
@@ -164,12 +168,7 @@ def missed_links(seed: int, clip_dir: Path, store: Store, copy: Store, cfg: Offl
         pa, pb = owner.get(a_id), owner.get(b_id)
         if pa is None or pb is None or pa == pb:
             continue
-        a, b = by_id[a_id], by_id[b_id]
-        out.append({"seed": seed, "person": pa, "other": pb, "a": a_id, "b": b_id, "t": round(a.t_end, 2),
-                    "gap_s": round(b.t_start - a.t_end, 2),
-                    "dist_m": round(float(np.linalg.norm(b.xy_start - a.xy_end)), 1),
-                    "role": roles.get(mapping.get(a_id, a_id)), "cause": "wrong",
-                    "terms": link_terms(a, b, cfg, drift, blind)})
+        out.append(record(pa, by_id[a_id], by_id[b_id], "wrong", other=pb))
     return out
 
 
@@ -193,7 +192,7 @@ def main() -> None:
         shutil.copytree(a.store, Path(tmp) / "copy")
         copy = Store(Path(tmp) / "copy")
         for seed in a.clips:
-            recs = missed_links(seed, ROOT / "out" / f"clip-{seed}-{a.clip_suffix}", store, copy, cfg,
+            recs = link_errors(seed, ROOT / "out" / f"clip-{seed}-{a.clip_suffix}", store, copy, cfg,
                                 a.min_track_s, a.purity, a.overrides)
             counts = Counter(r["cause"] for r in recs)
             gates = Counter(g for r in recs if r["cause"] == "gated" for g in r["gates"])

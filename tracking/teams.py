@@ -450,18 +450,19 @@ def _goalkeeper_team(gk: int, cluster_of: dict[int, int], names: dict[int, str],
     """The team defending the goal on the goalkeeper's side: of the two teams' outfield centroids around the time he
     is seen (``GK_TEAM_WINDOW_S`` either side, so within a half), the one nearer his goal. Only the centroids'
     order counts: the people in the picture near a goalkeeper are often the attackers, whose centroid is then the
-    nearer to him. With one team seen then (or over the whole match), the nearer one."""
+    nearer to him. With one team seen then, the same over the whole match; with one team seen there, that one."""
     mine = (rows_id == gk) & np.isfinite(rows_x)
     if not mine.any():
         return None
     gx = rows_x[mine].mean()
     t_lo, t_hi = rows_t[mine].min(), rows_t[mine].max()
     near = (rows_t >= t_lo - GK_TEAM_WINDOW_S) & (rows_t <= t_hi + GK_TEAM_WINDOW_S) & np.isfinite(rows_x)
+    team_rows = [np.isin(rows_id, np.array([i for i, kk in cluster_of.items() if kk == k], dtype=np.int64))
+                 for k in (0, 1)]
     for where in (near, np.isfinite(rows_x)):
         centroid = {}
         for k in (0, 1):
-            members = np.array([i for i, kk in cluster_of.items() if kk == k], dtype=np.int64)
-            sel = where & np.isin(rows_id, members)
+            sel = where & team_rows[k]
             if sel.any():
                 centroid[k] = float(rows_x[sel].mean())
         if len(centroid) == 2:
